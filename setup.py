@@ -1,0 +1,39 @@
+"""Package metadata for meddialogue, read from settings.ini (the nbdev layout)."""
+from configparser import ConfigParser
+from pathlib import Path
+
+import setuptools
+
+cfg = ConfigParser(delimiters=["="])
+cfg.read(Path(__file__).parent / "settings.ini", encoding="utf-8")
+cfg = cfg["DEFAULT"]
+
+
+def requirements(key):
+    """The space-separated requirement list stored under `key` in settings.ini."""
+    return cfg.get(key, "").split()
+
+
+extras = {name: requirements(f"{name}_requirements") for name in ("train", "gpu", "notebook", "dev")}
+extras["all"] = sorted({req for name in ("train", "notebook", "dev") for req in extras[name]})
+
+setuptools.setup(
+    name=cfg["lib_name"],
+    version=cfg["version"],
+    description=cfg["description"],
+    long_description=(Path(__file__).parent / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    author=cfg["author"],
+    author_email=cfg["author_email"],
+    license="Apache-2.0",
+    url=cfg["git_url"],
+    keywords=cfg["keywords"].split(),
+    python_requires=f">={cfg['min_python']}",
+    packages=setuptools.find_packages(include=[cfg["lib_name"], f"{cfg['lib_name']}.*"]),
+    package_data={cfg["lib_name"]: ["data/*.yaml"]},
+    include_package_data=True,
+    install_requires=requirements("requirements"),
+    extras_require=extras,
+    entry_points={"console_scripts": cfg["console_scripts"].split()},
+    zip_safe=False,
+)
