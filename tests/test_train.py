@@ -1,0 +1,100 @@
+"""Training on CPU: loss falls, the run directory is complete, interrupted runs resume to the same weights."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("peft")
+
+from safetensors.torch import load_file
+
+from meddialogue.config import config_to_dict
+from meddialogue.conversations import DataPrep
+from meddialogue.inference import InferencePipeline
+from meddialogue.synthetic import malnutrition_data, malnutrition_task, malnutrition_task_path
+from meddialogue.train import LoRAConfig, ModelConfig, Trainer, TrainingConfig
+
+
+@pytest.fixture(scope="module")
+def data():
+    task, conv = malnutrition_task()
+    train, val = DataPrep(task, conv).prepare_data(malnutrition_data(n_patients=20, seed=5))
+    return task, conv, train, val
+
+
+def make_trainer(**kw):
+    cfg = dict(max_steps=8, batch_size=4, learning_rate=2e-3, save_steps=2, eval_steps=4, logging_steps=2, seed=3)
+    cfg.update(kw)
+    return Trainer(ModelConfig("tiny-qwen-2.5"), LoRAConfig(r=4, alpha=8, dropout=0.1), TrainingConfig(**cfg))
+
+
+class Interrupt(Exception):
+    pass
+
+
+def test_interrupted_run_resumes_to_the_same_weights(data, tmp_path):
+    _, _, train, val = data
+    make_trainer().train(train, val, tmp_path / "full", progress=False)
+
+    def stop_at_5(step, logs):
+        if step == 5: raise Interrupt
+    with pytest.raises(Interrupt):
+        make_trainer().train(train, val, tmp_path / "cut", progress=False, callback=stop_at_5)
+    assert sorted(p.name for p in (tmp_path / "cut" / "checkpoints").iterdir()) == ["step-0000002", "step-0000004"]
+    make_trainer().train(train, val, tmp_path / "cut", resume=True, progress=False)
+
+    full = load_file(tmp_path / "full" / "adapter" / "adapter_model.safetensors")
+    resumed = load_file(tmp_path / "cut" / "adapter" / "adapter_model.safetensors")
+    assert full.keys() == resumed.keys()
+    assert all(torch.equal(full[k], resumed[k]) for k in full)
+    a = json.loads((tmp_path / "full" / "trainer_state.json").read_text())["log_history"]
+    b = json.loads((tmp_path / "cut" / "trainer_state.json").read_text())["log_history"]
+    assert a == b
+
+
+def test_same_seed_same_weights_other_seed_other_weights(data, tmp_path):
+    _, _, train, val = data
+    for name, seed in (("a", 1), ("b", 1), ("c", 2)):
+        make_trainer(max_steps=3, seed=seed).train(train, val, tmp_path / name, progress=False)
+    w = {n: load_file(tmp_path / n / "adapter" / "adapter_model.safetensors") for n in "abc"}
+    assert all(torch.equal(w["a"][k], w["b"][k]) for k in w["a"])
+    assert not all(torch.equal(w["a"][k], w["c"][k]) for k in w["a"])
+
+
+def test_gradient_accumulation_keeps_the_loss_scale(data, tmp_path):
+    _, _, train, val = data
+    one = make_trainer(max_steps=2, batch_size=8, grad_accum=1, group_by_length=False, learning_rate=0.0, logging_steps=1).train(train, val, tmp_path / "one", progress=False)
+    four = make_trainer(max_steps=2, batch_size=2, grad_accum=4, group_by_length=False, learning_rate=0.0, logging_steps=1).train(train, val, tmp_path / "four", progress=False)
+    assert one["loss"]["first_train"] == pytest.approx(four["loss"]["first_train"], rel=1e-5)
+
+
+def test_validation_loss_falls_and_the_run_is_complete(data, tmp_path):
+    task, conv, train, val = data
+    run = Trainer(ModelConfig("tiny"), LoRAConfig(method="full"), TrainingConfig(max_steps=15, batch_size=8, learning_rate=3e-3, seed=0)).train(
+        train, val, tmp_path / "run", progress=False, task=config_to_dict(task, conv))
+    assert run["loss"]["last_validation"] < run["loss"]["first_validation"] - 0.5
+    names = sorted(p.name for p in (tmp_path / "run").iterdir())
+    assert names == ["chat_template.jinja", "loss_curve.png", "model", "run.json", "tokenizer.json", "tokenizer_config.json", "trainer_state.json"]
+    assert run["chat_template"]["sha256_16"] and run["data"]["sha256"] and run["versions"]["torch"]
+    assert run["tokens"]["not_padding_share"] > 0.9
+    pipe = InferencePipeline.from_run(tmp_path / "run", max_new_tokens=8)
+    assert len(pipe.ask(["A note."], ["aspen_severity"])) == 1
+
+
+def test_train_and_infer_commands(tmp_path):
+    csv = tmp_path / "data.csv"
+    malnutrition_data(n_patients=10, seed=2).to_csv(csv, index=False)
+    cmd = [sys.executable, "-m", "meddialogue.cli"]
+    r = subprocess.run(cmd + ["train", str(malnutrition_task_path()), str(csv), "--model", "tiny", "--out", str(tmp_path / "run"),
+                              "--max-steps", "3", "--seed", "1"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "hf backend" in r.stdout
+    r = subprocess.run(cmd + ["infer", str(tmp_path / "run"), "--note", "Weight-for-length z -2.4.", "--ask", "aspen_severity",
+                              "--parse", "--max-new-tokens", "8"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert '"missing"' in r.stdout
+    r = subprocess.run(cmd + ["train", str(malnutrition_task_path()), str(csv), "--out", str(tmp_path / "run"), "--max-steps", "3"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.startswith("error: ") and "already holds a finished run" in r.stderr
