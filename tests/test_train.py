@@ -98,3 +98,51 @@ def test_train_and_infer_commands(tmp_path):
     r = subprocess.run(cmd + ["train", str(malnutrition_task_path()), str(csv), "--out", str(tmp_path / "run"), "--max-steps", "3"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and r.stderr.startswith("error: ") and "already holds a finished run" in r.stderr
+
+
+def test_killed_training_resumes_to_the_same_weights(tmp_path):
+    """SIGKILL a `meddialogue train` process after a checkpoint, resume it, and compare with an uninterrupted run."""
+    import os
+    import signal
+    import time
+    csv = tmp_path / "data.csv"
+    malnutrition_data(n_patients=30, seed=4).to_csv(csv, index=False)
+    cmd = [sys.executable, "-m", "meddialogue.cli", "train", str(malnutrition_task_path()), str(csv), "--model", "tiny-llama-3.2",
+           "--max-steps", "40", "--save-steps", "4", "--batch-size", "8", "--seed", "9"]
+    full = subprocess.run(cmd + ["--out", str(tmp_path / "full")], capture_output=True, text=True)
+    assert full.returncode == 0, full.stderr[-2000:]
+    proc = subprocess.Popen(cmd + ["--out", str(tmp_path / "killed")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    checkpoints = tmp_path / "killed" / "checkpoints"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (checkpoints.is_dir() and any(p.name == "step-0000008" for p in checkpoints.iterdir())):
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (tmp_path / "killed" / "run.json").exists(), "the run finished before it could be killed"
+    resumed = subprocess.run(cmd + ["--out", str(tmp_path / "killed"), "--resume"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    a = load_file(tmp_path / "full" / "adapter" / "adapter_model.safetensors")
+    b = load_file(tmp_path / "killed" / "adapter" / "adapter_model.safetensors")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_export_merged_gives_the_same_answers(data, tmp_path):
+    task, conv, train, val = data
+    Trainer(ModelConfig("tiny"), LoRAConfig(r=4), TrainingConfig(max_steps=3, batch_size=8, learning_rate=5e-3, seed=0)).train(
+        train, val, tmp_path / "run", progress=False, task=config_to_dict(task, conv))
+    r = subprocess.run([sys.executable, "-m", "meddialogue.cli", "export", str(tmp_path / "run"), "--merged"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "vllm serve" in r.stdout
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    merged = InferencePipeline(AutoModelForCausalLM.from_pretrained(tmp_path / "run" / "merged"),
+                               AutoTokenizer.from_pretrained(tmp_path / "run" / "merged"), task, conv, max_new_tokens=10)
+    adapter = InferencePipeline.from_run(tmp_path / "run", max_new_tokens=10)
+    notes = [e["messages"][1]["content"] for e in val[:3]]
+    assert [a.text for a in merged.ask(notes, ["follow_up"])] == [a.text for a in adapter.ask(notes, ["follow_up"])]
+
+
+def test_mode_mismatch_is_an_error(data, tmp_path):
+    _, _, train, val = data
+    from meddialogue.config import MedDialogueError
+    with pytest.raises(MedDialogueError, match="training.mode is 'instruction' but the examples are conversational"):
+        make_trainer(mode="instruction", max_steps=1).train(train, val, tmp_path / "x", progress=False)
