@@ -29,7 +29,7 @@ setuptools.setup(
     url=cfg["git_url"],
     keywords=cfg["keywords"].split(),
     python_requires=f">={cfg['min_python']}",
-    packages=setuptools.find_packages(include=[cfg["lib_name"], f"{cfg['lib_name']}.*"]),
+    packages=setuptools.find_namespace_packages(include=[cfg["lib_name"], f"{cfg['lib_name']}.*"]),
     package_data={cfg["lib_name"]: ["data/*.yaml"]},
     include_package_data=True,
     install_requires=requirements("requirements"),
