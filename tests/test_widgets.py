@@ -1,0 +1,36 @@
+"""The widget panels, driven through their controls."""
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+from meddialogue.synthetic import malnutrition_data, malnutrition_task
+from meddialogue.widgets import ConversationPreviewer, ExperimentLauncher, ResultsViewer
+
+from messy_task import messy_table, messy_task
+
+
+def test_previewer_on_a_messy_task_every_style_and_format():
+    pv = ConversationPreviewer(messy_table(8, seed=1), messy_task())
+    pv.kind.value = "single turn"
+    for style in pv.style.options[1:]:
+        pv.style.value = style
+        assert pv.example()["metadata"]["turns"][0]["style"] in (style, "single")
+    for fmt in pv.format.options[1:]:
+        pv.format.value = fmt
+        assert pv.example()["metadata"]["turns"][0]["format"] == fmt
+    pv.row.value = pv.row.max
+    pv.tokenizer.value = "tiny-llama-3.1"
+    assert "loss mask" in pv.output.value and "&lt;|eot_id|&gt;" in pv.output.value
+
+
+def test_launcher_runs_the_experiment_in_the_background_and_viewer_compares(tmp_path):
+    launcher = ExperimentLauncher(tmp_path / "exp")
+    launcher.seeds.value, launcher.max_steps.value, launcher.eval_notes.value = "0", 2, 1
+    launcher.start()
+    assert launcher.run_button.disabled          # the notebook is free while it runs
+    assert launcher.wait(timeout=600) == 0, launcher.log.value[-2000:]
+    assert "**Answer:**" in launcher.result.value
+    viewer = ResultsViewer([tmp_path / "exp", tmp_path / "exp" / "seed-0" / "conversational" / "eval",
+                            tmp_path / "exp" / "seed-0" / "instruction" / "run"])
+    assert [r["kind"] for r in viewer.rows] == ["experiment", "evaluation", "run"]
+    assert "exact_match:conversational" in viewer.table.value
