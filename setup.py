@@ -14,8 +14,8 @@ def requirements(key):
     return cfg.get(key, "").split()
 
 
-extras = {name: requirements(f"{name}_requirements") for name in ("train", "gpu", "notebook", "dev")}
-extras["all"] = sorted({req for name in ("train", "notebook", "dev") for req in extras[name]})
+extras = {name: requirements(f"{name}_requirements") for name in ("train", "safety", "gpu", "notebook", "dev")}
+extras["all"] = sorted({req for name in ("train", "safety", "notebook", "dev") for req in extras[name]})
 
 setuptools.setup(
     name=cfg["lib_name"],
