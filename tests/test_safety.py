@@ -179,8 +179,8 @@ class CountingPipeline:
         self.seen += [c[-1]["content"] for c in conversations]
         return self.inner.generate(conversations, **kwargs)
 
-    def ask(self, *args, **kwargs):
-        return self.inner.ask(*args, **kwargs)
+    def __getattr__(self, name):  # everything else (ask, conversation, ...) is the real pipeline's
+        return getattr(self.inner, name)
 
 
 def test_guarded_pipeline_blocks_logs_and_disclaims(tiny_run, tmp_path):
