@@ -3,6 +3,7 @@ from configparser import ConfigParser
 from pathlib import Path
 
 import setuptools
+from setuptools.command.build_py import build_py
 
 cfg = ConfigParser(delimiters=["="])
 cfg.read(Path(__file__).parent / "settings.ini", encoding="utf-8")
@@ -12,6 +13,17 @@ cfg = cfg["DEFAULT"]
 def requirements(key):
     """The space-separated requirement list stored under `key` in settings.ini."""
     return cfg.get(key, "").split()
+
+
+class BuildWithNotebooks(build_py):
+    """Ship the research notebooks (nbs/experiments) inside the package, so `meddialogue experiment` runs from a wheel."""
+
+    def run(self):
+        super().run()
+        target = Path(self.build_lib) / cfg["lib_name"] / "notebooks"
+        target.mkdir(parents=True, exist_ok=True)
+        for nb in sorted((Path(__file__).parent / "nbs" / "experiments").glob("*.ipynb")):
+            self.copy_file(str(nb), str(target / nb.name))
 
 
 extras = {name: requirements(f"{name}_requirements") for name in ("train", "safety", "gpu", "notebook", "dev")}
@@ -30,10 +42,11 @@ setuptools.setup(
     keywords=cfg["keywords"].split(),
     python_requires=f">={cfg['min_python']}",
     packages=setuptools.find_namespace_packages(include=[cfg["lib_name"], f"{cfg['lib_name']}.*"]),
-    package_data={cfg["lib_name"]: ["data/*.yaml"]},
+    package_data={cfg["lib_name"]: ["data/*", "data/**/*"]},
     include_package_data=True,
     install_requires=requirements("requirements"),
     extras_require=extras,
     entry_points={"console_scripts": cfg["console_scripts"].split()},
     zip_safe=False,
+    cmdclass={"build_py": BuildWithNotebooks},
 )

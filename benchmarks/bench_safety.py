@@ -7,7 +7,9 @@ import json
 import time
 from pathlib import Path
 
-from meddialogue.safety import QueryGuard, find_phi, guardrail_examples, parse_phi_markup, phi_scores, redteam, unseen
+from meddialogue.guard import QueryGuard, guardrail_examples, unseen
+from meddialogue.phi import find_phi, parse_phi_markup, phi_scores
+from meddialogue.redteam import redteam
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 SETS = [("dev", "phi_notes_dev.jsonl", "rules written on it"), ("test", "phi_notes_test.jsonl", "rules fixed on it"),

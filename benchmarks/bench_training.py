@@ -17,7 +17,8 @@ import warnings
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 warnings.filterwarnings("ignore")
 
-from meddialogue.chat import tiny_tokenizer, tokenize_conversations
+from meddialogue.chat import tokenize_conversations
+from meddialogue.models import tiny_tokenizer
 from meddialogue.conversations import DataPrep
 from meddialogue.models import tiny_model
 from meddialogue.synthetic import malnutrition_data, malnutrition_task
@@ -82,14 +83,17 @@ def bench_train(steps=40, batch_size=8, lr=1e-3):
     import datasets
     import torch
     from trl import SFTConfig, SFTTrainer
-    from meddialogue.train import LoRAConfig, ModelConfig, Trainer, TrainingConfig
+    from meddialogue.run_config import RunConfig
+    from meddialogue.synthetic import malnutrition_task
+    from meddialogue.train import Trainer
     datasets.disable_caching(); datasets.disable_progress_bars()
     examples = conversations(300)
     with tempfile.TemporaryDirectory() as d:
-        cfg = TrainingConfig(max_steps=steps, batch_size=batch_size, learning_rate=lr, warmup_ratio=0.0, scheduler="linear",
-                             eval_steps=10**6, save_steps=10**6, logging_steps=10, seed=0, max_grad_norm=1.0)
+        config = RunConfig(*malnutrition_task()).update(
+            model="tiny-qwen-2.5", method="full", max_steps=steps, batch_size=batch_size, learning_rate=lr, warmup_ratio=0.0,
+            scheduler="linear", eval_steps=10**6, save_steps=10**6, logging_steps=10, seed=0, max_grad_norm=1.0)
         t0 = time.perf_counter()
-        run = Trainer(ModelConfig("tiny-qwen-2.5"), LoRAConfig(method="full"), cfg).train(examples, [], f"{d}/ours", progress=False)
+        run = Trainer(config).train(examples, [], f"{d}/ours", progress=False)
         t_ours = time.perf_counter() - t0
     ours_tokens = run["tokens"]["not_padding"]
     model, _ = tiny_model("qwen-2.5", seed=0)

@@ -1,1 +1,43 @@
+"""meddialogue: a notebook-first workbench for fine-tuning language models on medical dialogue.
+
+`import meddialogue as md` offers the public names of every module (`md.load_config`, `md.RunConfig`,
+`md.DataPrep`, `md.Trainer`, `md.InferencePipeline`, `md.evaluate_run`, `md.MedDialogue`, `md.scrub_phi`, ...).
+They are imported on first use (PEP 562), so `import meddialogue` loads none of torch, transformers, datasets or peft.
+This file is written by hand (nbdev only keeps `__version__` in it); `tests/test_package.py` checks every name.
+"""
 __version__ = "0.1.0"
+
+import importlib
+
+_EXPORTS = {
+    "config": ("MedDialogueError", "ConfigError", "DataError", "TaskConfig", "ConversationConfig", "load_config"),
+    "run_config": ("RunConfig", "ModelConfig", "AdapterConfig", "TrainingConfig", "GenerationConfig", "load_run_config"),
+    "files": ("load_table", "read_jsonl", "write_jsonl", "to_hf_dataset"),
+    "formats": ("format_response", "parse_response"),
+    "phi": ("scrub_phi", "find_phi"),
+    "conversations": ("DataPrep",),
+    "verify": ("verify_examples", "render_conversation"),
+    "synthetic": ("malnutrition_data", "malnutrition_task"),
+    "chat": ("tokenize_conversation", "show_labels"),
+    "models": ("load_model", "load_tokenizer"),
+    "train": ("Trainer",),
+    "inference": ("InferencePipeline",),
+    "evaluate": ("evaluate_run",),
+    "guard": ("assess_query", "GuardedPipeline"),
+    "experiments": ("run_experiment",),
+    "facade": ("MedDialogue",),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    module = _MODULE_OF.get(name)
+    if module is None: raise AttributeError(f"module 'meddialogue' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted([*globals(), *__all__])

@@ -5,8 +5,12 @@
 # %% ../nbs/00_config.ipynb #eb770052
 from __future__ import annotations
 
+import copy
 import difflib
+import functools
 import math
+import warnings
+from collections.abc import Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -14,9 +18,11 @@ from typing import Any
 import yaml
 
 # %% auto #0
-__all__ = ['FORMATS', 'DEFAULT_MISSING_VALUES', 'MISSING_POLICIES', 'PHI_SCRUBBING', 'NOTE_POSITIONS', 'MedDialogueError',
-           'ConfigError', 'DataError', 'close_match_hint', 'TaskConfig', 'ConversationConfig', 'config_from_dict',
-           'config_to_dict', 'load_config']
+__all__ = ['FORMATS', 'DEFAULT_MISSING_VALUES', 'MISSING_POLICIES', 'PHI_SCRUBBING', 'NOTE_POSITIONS', 'ORIGINAL_UNUSED_KEYS',
+           'ORIGINAL_KEYS', 'RUN_SECTIONS', 'MedDialogueError', 'ConfigError', 'DataError', 'close_match_hint',
+           'check_number', 'check_ratio', 'check_int', 'check_bool', 'check_choice', 'check_str', 'check_str_list',
+           'Checked', 'resolve_field_ordering', 'TaskConfig', 'ConversationConfig', 'ignored_original_keys',
+           'config_from_dict', 'config_to_dict', 'read_yaml', 'load_config']
 
 # %% ../nbs/00_config.ipynb #e5f05e91
 class MedDialogueError(Exception):
@@ -34,6 +40,99 @@ def close_match_hint(name: str, choices) -> str:
     match = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""
 
+# %% ../nbs/00_config.ipynb #79166beb
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+def _bounds(lo, hi, lo_open: bool, hi_open: bool) -> str:
+    if lo is not None and hi is not None: return f" in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+    if lo is not None: return f" {'>' if lo_open else '>='} {lo:g}"
+    if hi is not None: return f" {'<' if hi_open else '<='} {hi:g}"
+    return ""
+
+def _within(value, lo, hi, lo_open: bool, hi_open: bool) -> bool:
+    return ((lo is None or value > lo or (not lo_open and value == lo))
+            and (hi is None or value < hi or (not hi_open and value == hi)))
+
+def check_number(name: str, value, lo: float | None = None, hi: float | None = None,
+                 lo_open: bool = False, hi_open: bool = False):
+    """`value` when it is a finite number within the given bounds (open or closed), else `ConfigError`."""
+    if not _is_number(value) or not _within(value, lo, hi, lo_open, hi_open):
+        raise ConfigError(f"{name} must be a number{_bounds(lo, hi, lo_open, hi_open)}, got {value!r}")
+    return value
+
+def check_ratio(name: str, value, lo: float = 0.0, hi: float = 1.0, hi_open: bool = False):
+    """`value` when it is a number in [lo, hi] (or [lo, hi) with `hi_open`), else `ConfigError`."""
+    return check_number(name, value, lo, hi, hi_open=hi_open)
+
+_check_ratio = check_ratio  # the name other modules imported before the checks were public
+
+def check_int(name: str, value, lo: int | None = None, hi: int | None = None) -> int:
+    """`value` when it is an integer (not a bool) within [lo, hi], either bound optional, else `ConfigError`."""
+    if not isinstance(value, int) or isinstance(value, bool) or not _within(value, lo, hi, False, False):
+        raise ConfigError(f"{name} must be an integer{_bounds(lo, hi, False, False)}, got {value!r}")
+    return value
+
+# %% ../nbs/00_config.ipynb #38e8d258
+def check_bool(name: str, value) -> bool:
+    """`value` when it is `True` or `False`, else `ConfigError`."""
+    if not isinstance(value, bool): raise ConfigError(f"{name} must be true or false, got {value!r}")
+    return value
+
+def check_choice(name: str, value, choices):
+    """`value` when it is one of `choices`, else `ConfigError` listing them (with a did-you-mean)."""
+    found = any(c is value for c in choices) if isinstance(value, bool) else any(value == c for c in choices)
+    if not found:
+        names = [str(c) for c in choices]
+        hint = (close_match_hint(value, names) or close_match_hint(value.lower(), names)) if isinstance(value, str) else ""
+        raise ConfigError(f"{name} must be one of {', '.join(map(str, choices))}, got {value!r}{hint}")
+    return value
+
+def check_str(name: str, value, nonempty: bool = True, none_ok: bool = False) -> str | None:
+    """`value` when it is a string (not blank with `nonempty`; `None` allowed with `none_ok`), else `ConfigError`."""
+    if value is None and none_ok: return value
+    if not isinstance(value, str) or (nonempty and not value.strip()):
+        raise ConfigError(f"{name} must be a {'non-empty ' if nonempty else ''}string, got {value!r}")
+    return value
+
+def check_str_list(name: str, value) -> list[str]:
+    """`value` as a new list when it is a list (or tuple) of strings, else `ConfigError`."""
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{name} must be a list of strings, got {value!r}")
+    return list(value)
+
+# %% ../nbs/00_config.ipynb #3f72a0e8
+class Checked:
+    """Dataclass mixin: assigning a field after construction re-runs the `__post_init__` checks; a bad value raises
+    `ConfigError` and leaves the object unchanged."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        post = cls.__dict__.get("__post_init__")
+        if post is None or getattr(post, "_checked_wrapper", False): return
+
+        @functools.wraps(post)
+        def post_init(self, *args, **kw):
+            outer = not self.__dict__.get("_checked_running", False)
+            self.__dict__["_checked_running"] = True
+            try: post(self, *args, **kw)
+            finally:
+                if outer: del self.__dict__["_checked_running"]
+            if outer: self.__dict__["_checked_ready"] = True
+
+        post_init._checked_wrapper = True
+        cls.__post_init__ = post_init
+
+    def __setattr__(self, name: str, value):
+        if not self.__dict__.get("_checked_ready", False) or name not in {f.name for f in fields(self)}:
+            object.__setattr__(self, name, value)
+            return
+        trial = copy.copy(self)
+        del trial.__dict__["_checked_ready"]
+        trial.__dict__[name] = value
+        trial.__post_init__()
+        for f in fields(self): self.__dict__[f.name] = trial.__dict__[f.name]
+
 # %% ../nbs/00_config.ipynb #eca32fb1
 FORMATS = ("text", "json", "xml", "markdown")
 DEFAULT_MISSING_VALUES = ("", "nan", "NaN", "NA", "N/A", "n/a", "NULL", "null", "<NA>", "#N/A")
@@ -41,23 +140,78 @@ MISSING_POLICIES = ("skip", "fill")
 PHI_SCRUBBING = ("off", "placeholders", "surrogates")
 NOTE_POSITIONS = ("before", "after")
 
-# %% ../nbs/00_config.ipynb #79166beb
-def _is_number(x) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+# %% ../nbs/00_config.ipynb #99d510c6
+def _check_output_fields(output_fields) -> list[str]:
+    names = check_str_list("output_fields", output_fields)
+    if not names: raise ConfigError("output_fields must name at least one field")
+    for name in names:
+        if not name.isidentifier():
+            raise ConfigError(f"output field {name!r} is not a Python identifier (letters, digits, _; not starting with a digit)")
+    dup = sorted({f for f in names if names.count(f) > 1})
+    if dup: raise ConfigError(f"output_fields lists {dup[0]!r} more than once")
+    return names
 
-def _check_ratio(name: str, value, lo: float = 0.0, hi: float = 1.0, hi_open: bool = False):
-    if not _is_number(value) or value < lo or value > hi or (hi_open and value >= hi):
-        bound = f"[{lo:g}, {hi:g})" if hi_open else f"[{lo:g}, {hi:g}]"
-        raise ConfigError(f"{name} must be a number in {bound}, got {value!r}")
+def _check_columns(input_field, id_field, group_field, output_fields: list[str]):
+    for key, value in (("input_field", input_field), ("id_field", id_field), ("group_field", group_field)):
+        if value is None and key != "input_field": continue
+        if not isinstance(value, str) or not value: raise ConfigError(f"{key} must be a column name, got {value!r}")
+    if input_field in output_fields:
+        raise ConfigError(f"input_field {input_field!r} is also an output field")
 
-def _check_str_list(name: str, value) -> list[str]:
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{name} must be a list of strings, got {value!r}")
-    return list(value)
+# %% ../nbs/00_config.ipynb #3b2bcaf2
+def _check_templates(templates, output_fields: list[str]) -> dict[str, list[str]]:
+    if not isinstance(templates, Mapping):
+        raise ConfigError("question_templates must map field names to lists of questions")
+    checked = {}
+    for name, questions in templates.items():
+        if name not in output_fields:
+            raise ConfigError(f"question_templates has templates for unknown field {name!r}{close_match_hint(str(name), output_fields)}")
+        questions = check_str_list(f"question_templates[{name}]", questions)
+        if not questions or any(not q.strip() for q in questions):
+            raise ConfigError(f"question_templates[{name}] must be a non-empty list of non-empty questions")
+        checked[name] = questions
+    return checked
+
+# %% ../nbs/00_config.ipynb #30713f5d
+def _order_by_priority(priorities: Mapping, output_fields: list[str]) -> list[str]:
+    for name, priority in priorities.items():
+        if name not in output_fields:
+            raise ConfigError(f"field_ordering names unknown field {name!r}{close_match_hint(str(name), output_fields)}")
+        if not _is_number(priority):
+            raise ConfigError(f"field_ordering priority of {name!r} must be a number (lower comes first), got {priority!r}")
+    ranked = sorted(priorities, key=lambda name: priorities[name])  # sorted is stable: ties keep the mapping's order
+    return ranked + [f for f in output_fields if f not in priorities]
+
+def resolve_field_ordering(ordering, output_fields: list[str]) -> list[str]:
+    """The order of `output_fields` that `ordering` asks for: `None` (as listed), a list, or a field -> priority mapping."""
+    if ordering is None: return list(output_fields)
+    if isinstance(ordering, Mapping): return _order_by_priority(ordering, output_fields)
+    if not isinstance(ordering, (list, tuple)):
+        raise ConfigError(f"field_ordering must be a list of the output fields or a mapping of field to priority, got {ordering!r}")
+    order = check_str_list("field_ordering", ordering)
+    for name in order:
+        if name not in output_fields:
+            raise ConfigError(f"field_ordering names unknown field {name!r}{close_match_hint(name, output_fields)}")
+    missing = [f for f in output_fields if f not in order]
+    if missing or len(set(order)) != len(order):
+        raise ConfigError(f"field_ordering must list every output field exactly once (missing: {', '.join(missing) or 'none'})")
+    return order
+
+# %% ../nbs/00_config.ipynb #ade95847
+def _check_format_ratios(ratios):
+    if not isinstance(ratios, Mapping) or not ratios:
+        raise ConfigError("output_format_ratios must map formats to ratios")
+    for fmt, ratio in ratios.items():
+        if fmt not in FORMATS:
+            raise ConfigError(f"output_format_ratios has unknown format {fmt!r}; use {', '.join(FORMATS)}")
+        check_ratio(f"output_format_ratios[{fmt}]", ratio)
+    total = sum(ratios.values())
+    if abs(total - 1.0) > 1e-6:
+        raise ConfigError(f"output_format_ratios must sum to 1, they sum to {total:g}")
 
 # %% ../nbs/00_config.ipynb #15f43964
 @dataclass
-class TaskConfig:
+class TaskConfig(Checked):
     """What the table holds and which fields the model learns to answer."""
     task_name: str
     output_fields: list[str]
@@ -66,7 +220,7 @@ class TaskConfig:
     id_field: str | None = None
     group_field: str | None = None
     question_templates: dict[str, list[str]] = field(default_factory=dict)
-    field_ordering: list[str] | None = None
+    field_ordering: list[str] | dict[str, float] | None = None
     output_format_ratios: dict[str, float] = field(default_factory=lambda: {f: 0.25 for f in FORMATS})
     system_prompt: str | None = None
     missing_values: list[str] = field(default_factory=lambda: list(DEFAULT_MISSING_VALUES))
@@ -77,71 +231,22 @@ class TaskConfig:
     def __post_init__(self):
         if not isinstance(self.task_name, str) or not self.task_name.strip():
             raise ConfigError("task_name must be a non-empty string")
-        self.output_fields = _check_str_list("output_fields", self.output_fields)
-        if not self.output_fields: raise ConfigError("output_fields must name at least one field")
-        for name in self.output_fields:
-            if not name.isidentifier():
-                raise ConfigError(f"output field {name!r} is not a Python identifier (letters, digits, _; not starting with a digit)")
-        dup = sorted({f for f in self.output_fields if self.output_fields.count(f) > 1})
-        if dup: raise ConfigError(f"output_fields lists {dup[0]!r} more than once")
-        for key in ("input_field", "id_field", "group_field"):
-            value = getattr(self, key)
-            if value is not None and (not isinstance(value, str) or not value):
-                raise ConfigError(f"{key} must be a column name, got {value!r}")
-        if self.input_field in self.output_fields:
-            raise ConfigError(f"input_field {self.input_field!r} is also an output field")
-        self._check_templates()
-        self._check_ordering()
-        self._check_format_ratios()
-        if self.system_prompt is not None and not isinstance(self.system_prompt, str):
-            raise ConfigError(f"system_prompt must be a string, got {self.system_prompt!r}")
-        self.missing_values = _check_str_list("missing_values", self.missing_values)
-        if self.missing_value_policy not in MISSING_POLICIES:
-            raise ConfigError(f"missing_value_policy must be one of {', '.join(MISSING_POLICIES)}, got {self.missing_value_policy!r}")
+        self.output_fields = _check_output_fields(self.output_fields)
+        _check_columns(self.input_field, self.id_field, self.group_field, self.output_fields)
+        check_str("task_description", self.task_description, nonempty=False)
+        self.question_templates = _check_templates(self.question_templates, self.output_fields)
+        self.field_ordering = resolve_field_ordering(self.field_ordering, self.output_fields)
+        _check_format_ratios(self.output_format_ratios)
+        check_str("system_prompt", self.system_prompt, nonempty=False, none_ok=True)
+        self.missing_values = check_str_list("missing_values", self.missing_values)
+        check_choice("missing_value_policy", self.missing_value_policy, MISSING_POLICIES)
         if not isinstance(self.missing_fill_text, str) or not self.missing_fill_text.strip():
             raise ConfigError("missing_fill_text must be a non-empty string")
-        if self.phi_scrubbing not in PHI_SCRUBBING:
-            raise ConfigError(f"phi_scrubbing must be one of {', '.join(PHI_SCRUBBING)}, got {self.phi_scrubbing!r}")
-
-    def _check_templates(self):
-        if not isinstance(self.question_templates, dict):
-            raise ConfigError("question_templates must map field names to lists of questions")
-        for name, templates in self.question_templates.items():
-            if name not in self.output_fields:
-                raise ConfigError(f"question_templates has templates for unknown field {name!r}{close_match_hint(str(name), self.output_fields)}")
-            templates = _check_str_list(f"question_templates[{name}]", templates)
-            if not templates or any(not t.strip() for t in templates):
-                raise ConfigError(f"question_templates[{name}] must be a non-empty list of non-empty questions")
-            self.question_templates[name] = templates
-
-    def _check_ordering(self):
-        if self.field_ordering is None:
-            self.field_ordering = list(self.output_fields)
-            return
-        order = _check_str_list("field_ordering", self.field_ordering)
-        for name in order:
-            if name not in self.output_fields:
-                raise ConfigError(f"field_ordering names unknown field {name!r}{close_match_hint(name, self.output_fields)}")
-        missing = [f for f in self.output_fields if f not in order]
-        if missing or len(set(order)) != len(order):
-            raise ConfigError(f"field_ordering must list every output field exactly once (missing: {', '.join(missing) or 'none'})")
-        self.field_ordering = order
-
-    def _check_format_ratios(self):
-        ratios = self.output_format_ratios
-        if not isinstance(ratios, dict) or not ratios:
-            raise ConfigError("output_format_ratios must map formats to ratios")
-        for fmt, ratio in ratios.items():
-            if fmt not in FORMATS:
-                raise ConfigError(f"output_format_ratios has unknown format {fmt!r}; use {', '.join(FORMATS)}")
-            _check_ratio(f"output_format_ratios[{fmt}]", ratio)
-        total = sum(ratios.values())
-        if abs(total - 1.0) > 1e-6:
-            raise ConfigError(f"output_format_ratios must sum to 1, they sum to {total:g}")
+        check_choice("phi_scrubbing", self.phi_scrubbing, PHI_SCRUBBING)
 
 # %% ../nbs/00_config.ipynb #32c67d79
 @dataclass
-class ConversationConfig:
+class ConversationConfig(Checked):
     """How rows become training conversations."""
     single_turn_ratio: float = 0.5
     max_multi_turns: int = 4
@@ -157,31 +262,68 @@ class ConversationConfig:
 
     def __post_init__(self):
         for name in ("single_turn_ratio", "typo_ratio", "logical_style_ratio"):
-            _check_ratio(name, getattr(self, name))
-        _check_ratio("validation_split", self.validation_split, hi_open=True)
-        for name, lo in (("max_multi_turns", 2), ("heldout_templates_per_field", 0)):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < lo:
-                raise ConfigError(f"{name} must be an integer >= {lo}, got {value!r}")
-        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
-            raise ConfigError(f"seed must be an integer, got {self.seed!r}")
-        if not isinstance(self.include_followup_questions, bool):
-            raise ConfigError(f"include_followup_questions must be true or false, got {self.include_followup_questions!r}")
-        if self.note_position not in NOTE_POSITIONS:
-            raise ConfigError(f"note_position must be one of {', '.join(NOTE_POSITIONS)}, got {self.note_position!r}")
-        if self.instruction_format not in FORMATS:
-            raise ConfigError(f"instruction_format must be one of {', '.join(FORMATS)}, got {self.instruction_format!r}")
-        self.heldout_styles = _check_str_list("heldout_styles", self.heldout_styles)
+            check_ratio(name, getattr(self, name))
+        check_ratio("validation_split", self.validation_split, hi_open=True)
+        check_int("max_multi_turns", self.max_multi_turns, lo=2)
+        check_int("heldout_templates_per_field", self.heldout_templates_per_field, lo=0)
+        check_int("seed", self.seed)
+        check_bool("include_followup_questions", self.include_followup_questions)
+        check_choice("note_position", self.note_position, NOTE_POSITIONS)
+        check_choice("instruction_format", self.instruction_format, FORMATS)
+        self.heldout_styles = check_str_list("heldout_styles", self.heldout_styles)
+
+# %% ../nbs/00_config.ipynb #f6366a5a
+ORIGINAL_UNUSED_KEYS = ("medical_terminology", "diagnostic_codes", "severity_levels")
+ORIGINAL_KEYS = ("default_system_prompt", "output_formats") + ORIGINAL_UNUSED_KEYS
+
+def ignored_original_keys(data) -> list[str]:
+    """The keys of the `task` section of `data` that only the original MedDialogue used; loading ignores them."""
+    task = data.get("task") if isinstance(data, Mapping) else None
+    return [k for k in task if k in ORIGINAL_UNUSED_KEYS] if isinstance(task, Mapping) else []
+
+# %% ../nbs/00_config.ipynb #5aba5106
+def _original_prompt(values: dict) -> dict:
+    prompt = values.pop("default_system_prompt")
+    if prompt is None: return values
+    if values.get("system_prompt") is not None:
+        raise ConfigError("the task gives both system_prompt and default_system_prompt; keep one")
+    check_str("default_system_prompt", prompt, nonempty=False)
+    name = values.get("task_name")
+    values["system_prompt"] = prompt.replace("{task_name}", name) if isinstance(name, str) else prompt
+    return values
+
+def _original_formats(values: dict) -> dict:
+    formats = check_str_list("output_formats", values.pop("output_formats"))
+    if not formats: raise ConfigError("output_formats must list at least one format")
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise ConfigError(f"output_formats has unknown format {fmt!r}{close_match_hint(fmt.lower(), FORMATS)}; use {', '.join(FORMATS)}")
+        if formats.count(fmt) > 1: raise ConfigError(f"output_formats lists {fmt!r} more than once")
+    ratios = values.get("output_format_ratios")
+    if ratios is None or (isinstance(ratios, Mapping) and not ratios):
+        values["output_format_ratios"] = {fmt: 1 / len(formats) for fmt in formats}
+    elif isinstance(ratios, Mapping):
+        for fmt, ratio in ratios.items():
+            if fmt in FORMATS and fmt not in formats and _is_number(ratio) and ratio > 0:
+                raise ConfigError(f"output_format_ratios gives {fmt!r} a share but output_formats does not list it")
+    return values
+
+def _from_original(values: dict) -> dict:
+    """The task section with the original MedDialogue's keys turned into this project's (a new dict)."""
+    values = {k: v for k, v in values.items() if k not in ORIGINAL_UNUSED_KEYS}
+    if "default_system_prompt" in values: values = _original_prompt(values)
+    if "output_formats" in values: values = _original_formats(values)
+    return values
 
 # %% ../nbs/00_config.ipynb #9520058b
-def _build(cls, section: str, values) -> Any:
+def _build(cls, section: str, values, also_known=()) -> Any:
     if values is None: values = {}
     if not isinstance(values, dict):
         raise ConfigError(f"section '{section}' must be a mapping of keys to values")
     known = [f.name for f in fields(cls)]
     for key in values:
         if key not in known:
-            raise ConfigError(f"unknown key '{key}' in section '{section}'{close_match_hint(str(key), known)}")
+            raise ConfigError(f"unknown key '{key}' in section '{section}'{close_match_hint(str(key), known + list(also_known))}")
     required = [f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING]
     absent = [k for k in required if k not in values]
     if absent: raise ConfigError(f"section '{section}' is missing required key '{absent[0]}'")
@@ -195,19 +337,30 @@ def config_from_dict(data) -> tuple[TaskConfig, ConversationConfig]:
         if key not in ("task", "conversation"):
             raise ConfigError(f"unknown section '{key}'{close_match_hint(str(key), ['task', 'conversation'])}; use 'task' and 'conversation'")
     if "task" not in data: raise ConfigError("the task file has no 'task' section")
-    return _build(TaskConfig, "task", data["task"]), _build(ConversationConfig, "conversation", data.get("conversation"))
+    values = _from_original(data["task"]) if isinstance(data["task"], dict) else data["task"]
+    task = _build(TaskConfig, "task", values, also_known=ORIGINAL_KEYS)
+    conversation = _build(ConversationConfig, "conversation", data.get("conversation"))
+    for key in ignored_original_keys(data):
+        warnings.warn(f"task key '{key}' is from the original MedDialogue and is not used here; ignored", UserWarning, stacklevel=2)
+    return task, conversation
 
 def config_to_dict(task: TaskConfig, conversation: ConversationConfig) -> dict:
     """The task-file dictionary of a configuration (what `config_from_dict` reads back)."""
     return {"task": asdict(task), "conversation": asdict(conversation)}
 
-def load_config(path) -> tuple[TaskConfig, ConversationConfig]:
-    """Read a YAML task file into `(TaskConfig, ConversationConfig)`."""
+# %% ../nbs/00_config.ipynb #601a2d2d
+RUN_SECTIONS = ("mode", "model", "adapter", "training", "generation")
+
+def read_yaml(path, what: str = "task file") -> Any:
+    """The parsed YAML of the file at `path`; `ConfigError` naming `what` when it is missing or not valid YAML."""
     path = Path(path)
-    if not path.is_file(): raise ConfigError(f"task file not found: {path}")
-    try: data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not path.is_file(): raise ConfigError(f"{what} not found: {path}")
+    try: return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         where = getattr(e, "problem_mark", None)
         at = f" at line {where.line + 1}" if where is not None else ""
-        raise ConfigError(f"task file {path} is not valid YAML{at}: {getattr(e, 'problem', None) or e}") from None
-    return config_from_dict(data)
+        raise ConfigError(f"{what} {path} is not valid YAML{at}: {getattr(e, 'problem', None) or e}") from None
+
+def load_config(path) -> tuple[TaskConfig, ConversationConfig]:
+    """Read a YAML task file into `(TaskConfig, ConversationConfig)`."""
+    return config_from_dict(read_yaml(path, "task file"))

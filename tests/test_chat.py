@@ -3,9 +3,10 @@ import pytest
 
 pytest.importorskip("transformers")
 
-from meddialogue.chat import CHAT_FORMATS, tiny_tokenizer, tokenize_conversation
+from meddialogue.chat import CHAT_FORMATS, tokenize_conversation
 from meddialogue.config import ConversationConfig
 from meddialogue.conversations import DataPrep
+from meddialogue.models import tiny_tokenizer
 
 from messy_task import messy_table, messy_task
 
@@ -15,7 +16,7 @@ def conversations():
     table = messy_table(25, seed=4)
     prep = DataPrep(messy_task(), ConversationConfig(seed=1, single_turn_ratio=0.3, validation_split=0.0))
     train, _ = prep.prepare_data(table)
-    inst, _ = prep.prepare_instruction_data(table)
+    inst, _ = prep.prepare(table, "instruction")
     return [e["messages"] for e in train + inst]
 
 

@@ -1,5 +1,6 @@
 """Evaluation metrics recomputed by hand from the saved predictions; the suite; paired comparisons."""
 import json
+import math
 import random
 import subprocess
 import sys
@@ -9,9 +10,10 @@ import pytest
 
 pytest.importorskip("sklearn")
 
-from meddialogue.conversations import DataPrep, read_jsonl
-from meddialogue.evaluate import (FAMILIES, build_suite, compute_metrics, mcnemar_p, normalise_answer, paired_comparison,
-                                  score_items)
+from meddialogue.conversations import DataPrep
+from meddialogue.evaluate import (FAMILIES, bootstrap_ci, build_suite, compute_metrics, mcnemar_p, normalise_answer,
+                                  paired_comparison, score_items)
+from meddialogue.files import read_jsonl, write_jsonl
 from meddialogue.formats import format_response
 from meddialogue.synthetic import malnutrition_data, malnutrition_task
 
@@ -52,7 +54,6 @@ def test_suite_covers_every_family_with_the_same_fields_per_note(suite):
 def test_metrics_recomputed_by_hand(suite, tmp_path):
     _, _, items = suite
     rows = score_items(items, simulated_answers(items, 0.7, seed=1))
-    from meddialogue.conversations import write_jsonl
     write_jsonl(rows, tmp_path / "predictions.jsonl")
     saved = read_jsonl(tmp_path / "predictions.jsonl")
     m = compute_metrics(saved)
@@ -99,26 +100,51 @@ def test_paired_comparison_and_mcnemar(suite):
     assert same["difference"] == 0 and same["mcnemar_p"] == 1.0
 
 
-def test_evaluate_command_on_a_held_out_task(tmp_path):
-    """prepare -> train (tiny) -> evaluate -> report on the messy cardiology task, not the synthetic one."""
-    import yaml
-    from meddialogue.config import config_to_dict
-    task = messy_task()
+def test_bootstrap_ci_agrees_with_a_hand_written_note_bootstrap():
+    """scipy's percentile bootstrap over notes lands where a plain resampling of whole notes does."""
+    rng = random.Random(0)
+    p_note = [rng.choice([0.2, 0.9]) for _ in range(40)]     # notes differ, so resampling rows would be too narrow
+    by_note = {i: [float(rng.random() < p) for _ in range(rng.randint(2, 10))] for i, p in enumerate(p_note)}
+    notes, n_boot = list(by_note.values()), 4000
+    est, lo, hi = bootstrap_ci(by_note, n_boot=n_boot, seed=0)
+    draw = random.Random(1)
+    boots = []
+    for _ in range(n_boot):
+        sample = [notes[draw.randrange(len(notes))] for _ in notes]
+        boots.append(sum(map(sum, sample)) / sum(map(len, sample)))
+    boots.sort()
+    assert est == pytest.approx(sum(map(sum, notes)) / sum(map(len, notes)))
+    assert lo == pytest.approx(boots[int(0.025 * n_boot)], abs=0.01) and hi == pytest.approx(boots[int(0.975 * n_boot)], abs=0.01)
+
+
+def test_mcnemar_p_is_the_exact_binomial_tail():
+    for b in range(30):
+        for c in range(30):
+            exact = 1.0 if b + c == 0 else min(1.0, 2 * sum(math.comb(b + c, i) for i in range(min(b, c) + 1)) / 2 ** (b + c))
+            assert mcnemar_p(b, c) == pytest.approx(exact, rel=1e-12)
+
+
+def test_importing_evaluate_loads_no_scipy():
+    code = "import sys, meddialogue.evaluate; print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'sklearn', 'matplotlib', 'torch'}))"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip() == "[]", r.stderr[-2000:]
+
+
+def test_evaluate_run_on_a_held_out_task(tmp_path):
+    """train (tiny) -> evaluate_run -> files on the messy cardiology task, not the synthetic one; the task comes from run.json."""
     from meddialogue.config import ConversationConfig
+    from meddialogue.evaluate import evaluate_run
+    from meddialogue.run_config import RunConfig
+    from meddialogue.train import Trainer
     conv = ConversationConfig(seed=1, validation_split=0.3, heldout_templates_per_field=1, heldout_styles=["causal"])
-    d = config_to_dict(task, conv)
-    (tmp_path / "task.yaml").write_text(yaml.safe_dump(d))
-    messy_table(20, seed=5).to_parquet(tmp_path / "data.parquet")
-    cli = [sys.executable, "-m", "meddialogue.cli"]
-    r = subprocess.run(cli + ["train", str(tmp_path / "task.yaml"), str(tmp_path / "data.parquet"), "--model", "tiny-phi-4",
-                              "--out", str(tmp_path / "run"), "--max-steps", "4", "--method", "full", "--lr", "3e-3"], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr[-2000:]
-    r = subprocess.run(cli + ["evaluate", str(tmp_path / "run"), str(tmp_path / "task.yaml"), str(tmp_path / "data.parquet"),
-                              "--out", str(tmp_path / "eval"), "--max-notes", "3", "--max-new-tokens", "24"], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr[-2000:]
+    config = RunConfig(messy_task(), conv).update(model="tiny-phi-4", method="full", max_steps=4, learning_rate=3e-3)
+    df = messy_table(20, seed=5)
+    Trainer(config).fit(df, tmp_path / "run", progress=False)
+    metrics = evaluate_run(tmp_path / "run", df, tmp_path / "eval", max_notes=3, max_new_tokens=24, progress=False)
     names = {p.name for p in (tmp_path / "eval").iterdir()}
     assert {"metrics.json", "variants.csv", "predictions.jsonl", "report.md", "fields.png", "robustness.png"} <= names
-    metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    assert json.loads((tmp_path / "eval" / "metrics.json").read_text()) == json.loads(json.dumps(metrics))
     rows = read_jsonl(tmp_path / "eval" / "predictions.jsonl")
     assert metrics["overall"]["exact_match"]["value"] == pytest.approx(sum(r["correct"] for r in rows) / len(rows))
-    assert metrics["suite"]["notes"] == 3
+    assert metrics["suite"]["notes"] == 3 and {r["field"] for r in rows} <= set(config.task.output_fields)
+    assert {"canonical", "template", "format", "typo", "note_position"} <= {r["family"] for r in rows}

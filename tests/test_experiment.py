@@ -10,8 +10,8 @@ pytest.importorskip("papermill")
 
 def test_experiment_tiny_three_seeds(tmp_path):
     out = tmp_path / "exp"
-    r = subprocess.run([sys.executable, "-m", "meddialogue.cli", "experiment", "--out", str(out), "--preset", "tiny",
-                        "--seeds", "0", "1", "2", "--set", "max_steps=3", "eval_notes=2", "max_new_tokens=16"],
+    r = subprocess.run([sys.executable, "-m", "meddialogue.cli", "experiment", "--out", str(out), "--model", "tiny",
+                        "--seeds", "0,1,2", "--set", "max_steps=3", "--set", "eval_notes=2", "--set", "max_new_tokens=16"],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "**Answer:**" in r.stdout

@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 
 from meddialogue.config import ConversationConfig
-from meddialogue.conversations import DataPrep, to_hf_dataset, verify_examples, write_jsonl
+from meddialogue.conversations import DataPrep
+from meddialogue.files import to_hf_dataset, write_jsonl
+from meddialogue.verify import verify_examples
 from meddialogue.formats import parse_response
 
 from messy_task import FIELDS, TEMPLATES, is_missing, messy_table, messy_task
@@ -33,7 +35,7 @@ def table():
 def test_zero_violations(table, name, mode):
     task_kw, conv_kw = CONFIGS[name]
     prep = DataPrep(messy_task(**task_kw), ConversationConfig(seed=11, **conv_kw))
-    train, val = (prep.prepare_data if mode == "conversational" else prep.prepare_instruction_data)(table)
+    train, val = prep.prepare(table, mode)
     assert verify_examples(prep, table, train, val) == []
     assert len(train) + len(val) + len(prep.report.skipped) == len(table)
 
@@ -154,3 +156,17 @@ def test_hf_dataset_has_messages_column(table):
     messages = ds.features["messages"]
     turn = messages.feature if hasattr(messages, "feature") else messages[0]  # datasets 5 List / datasets 3-4 list
     assert set(turn) == {"role", "content"}
+
+
+def test_same_seed_gives_the_same_bytes_as_before_the_reshaping():
+    # sha256 of the conversations and instruction examples of the messy task under two configurations, computed with
+    # the code before the package was reshaped into layers (commit 8defe99).
+    import hashlib
+    table = messy_table(60, seed=3)
+    h = hashlib.sha256()
+    for conv_kw in (dict(), dict(heldout_templates_per_field=2, heldout_styles=["numbered", "causal"], note_position="after", typo_ratio=0.5)):
+        prep = DataPrep(messy_task(), ConversationConfig(seed=11, **conv_kw))
+        for mode in ("conversational", "instruction"):
+            for split in prep.prepare(table, mode):
+                for ex in split: h.update(json.dumps(ex, sort_keys=True, ensure_ascii=False).encode())
+    assert h.hexdigest() == "b7bc6efb2999b98d3c7f1197e9c52122da159f760defd4f3ed157f665229fb38"

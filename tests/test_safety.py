@@ -12,10 +12,11 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from meddialogue.config import TaskConfig
-from meddialogue.conversations import DataPrep, verify_examples
-from meddialogue.safety import (DISCLAIMER, SAFE_RESPONSES, GuardedPipeline, Surrogates, assess_query, find_phi,
-                                guardrail_examples, parse_phi_markup, phi_scores, scrub_phi, scrub_phi_report, unseen)
+from meddialogue.conversations import DataPrep
+from meddialogue.guard import DISCLAIMER, SAFE_RESPONSES, GuardedPipeline, assess_query, guardrail_examples, unseen
+from meddialogue.phi import Surrogates, find_phi, parse_phi_markup, phi_scores, scrub_phi, scrub_phi_report
 from meddialogue.synthetic import malnutrition_data, malnutrition_task
+from meddialogue.verify import verify_examples
 
 DATA = Path(__file__).parent / "data"
 
@@ -73,7 +74,7 @@ def test_guardrail_on_held_out_prompts():
     keep = unseen([r["text"] for r in rows], train)
     assert sum(keep) >= 0.9 * len(rows)
     rows = [r for r, k in zip(rows, keep) if k]
-    from meddialogue.safety import default_guard
+    from meddialogue.guard import default_guard
     results = default_guard().assess_many([r["text"] for r in rows])
     risky = [a.risky for a, r in zip(results, rows) if r["label"] == "risky"]
     benign = [a.risky for a, r in zip(results, rows) if r["label"] == "benign"]
@@ -95,7 +96,7 @@ def test_assess_query_contract():
 def conversations_hash(task, conv, df):
     prep = DataPrep(task, conv)
     h = hashlib.sha256()
-    for part in prep.prepare_data(df) + prep.prepare_instruction_data(df):
+    for part in prep.prepare(df, "conversational") + prep.prepare(df, "instruction"):
         for ex in part:
             h.update(json.dumps(ex, sort_keys=True, ensure_ascii=False).encode())
     return h.hexdigest()
@@ -160,13 +161,12 @@ def test_surrogate_dates_keep_intervals_and_are_deterministic():
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     pytest.importorskip("torch")
-    from meddialogue.config import config_to_dict
-    from meddialogue.train import LoRAConfig, ModelConfig, Trainer, TrainingConfig
+    from meddialogue.run_config import AdapterConfig, ModelConfig, RunConfig, TrainingConfig
+    from meddialogue.train import Trainer
     task, conv = malnutrition_task()
-    train, val = DataPrep(task, conv).prepare_data(malnutrition_data(n_patients=10, seed=0))
     out = tmp_path_factory.mktemp("run")
-    Trainer(ModelConfig("tiny"), LoRAConfig(r=4), TrainingConfig(max_steps=2, batch_size=4, seed=0)).train(
-        train, val, out, progress=False, task=config_to_dict(task, conv))
+    config = RunConfig(task, conv, ModelConfig("tiny"), AdapterConfig(r=4), TrainingConfig(max_steps=2, batch_size=4))
+    Trainer(config).fit(malnutrition_data(n_patients=10, seed=0), out, progress=False)
     return out
 
 
@@ -235,12 +235,12 @@ def test_redteam_guardrail_only_and_errors(tmp_path):
 def test_scrub_command(tmp_path):
     src = tmp_path / "in.csv"
     PHI_TABLE.to_csv(src, index=False)
-    r = run_cli("scrub", src, "--out", tmp_path / "out.csv", "--column", "note", "plan")
+    r = run_cli("scrub", src, "--out", tmp_path / "out.csv", "--columns", "note,plan")
     assert r.returncode == 0, r.stderr
     out = pd.read_csv(tmp_path / "out.csv")
     dump = out.to_csv()
     for s in PHI_STRINGS:
         assert s not in dump, s
     assert list(out["severity"]) == list(PHI_TABLE["severity"])
-    r = run_cli("scrub", src, "--out", tmp_path / "bad.csv", "--column", "notes")
+    r = run_cli("scrub", src, "--out", tmp_path / "bad.csv", "--columns", "notes")
     assert r.returncode == 2 and r.stderr.strip() == "error: data has no column 'notes'" and not (tmp_path / "bad.csv").exists()

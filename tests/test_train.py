@@ -10,11 +10,11 @@ pytest.importorskip("peft")
 
 from safetensors.torch import load_file
 
-from meddialogue.config import config_to_dict
 from meddialogue.conversations import DataPrep
 from meddialogue.inference import InferencePipeline
+from meddialogue.run_config import RunConfig
 from meddialogue.synthetic import malnutrition_data, malnutrition_task, malnutrition_task_path
-from meddialogue.train import LoRAConfig, ModelConfig, Trainer, TrainingConfig
+from meddialogue.train import Trainer
 
 
 @pytest.fixture(scope="module")
@@ -24,10 +24,34 @@ def data():
     return task, conv, train, val
 
 
+def run_config(**knobs):
+    task, conv = malnutrition_task()
+    return RunConfig(task, conv).update(**knobs)
+
+
 def make_trainer(**kw):
-    cfg = dict(max_steps=8, batch_size=4, learning_rate=2e-3, save_steps=2, eval_steps=4, logging_steps=2, seed=3)
-    cfg.update(kw)
-    return Trainer(ModelConfig("tiny-qwen-2.5"), LoRAConfig(r=4, alpha=8, dropout=0.1), TrainingConfig(**cfg))
+    knobs = dict(model="tiny-qwen-2.5", r=4, alpha=8, dropout=0.1, max_steps=8, batch_size=4, learning_rate=2e-3,
+                 save_steps=2, eval_steps=4, logging_steps=2, seed=3)
+    knobs.update(kw)
+    return Trainer(run_config(**knobs))
+
+
+# Measured with the code before the reshaping into one run configuration (commit 8defe99): the same seed, data
+# and settings must still give these weights (sha256 over the adapter's tensors in name order) and this log.
+REFERENCE_WEIGHTS = "75acf2330ab0cc6c7067ff98b831aea06bd0135901d0bf29d3d6b1261c7779f1"
+REFERENCE_LOSSES = [(2, 6.927771342169378, 6.931811331200787)]
+
+
+def test_training_gives_the_same_weights_as_before_the_reshaping(data, tmp_path):
+    import hashlib
+    _, _, train, val = data
+    make_trainer(max_steps=4, save_steps=None, eval_steps=2, logging_steps=2).train(train, val, tmp_path / "run", progress=False)
+    weights = load_file(tmp_path / "run" / "adapter" / "adapter_model.safetensors")
+    h = hashlib.sha256()
+    for k in sorted(weights): h.update(k.encode()); h.update(weights[k].contiguous().numpy().tobytes())
+    assert h.hexdigest() == REFERENCE_WEIGHTS
+    log = json.loads((tmp_path / "run" / "trainer_state.json").read_text())["log_history"]
+    assert [(e["step"], e["loss"], e["eval_loss"]) for e in log[:1]] == REFERENCE_LOSSES
 
 
 class Interrupt(Exception):
@@ -72,8 +96,8 @@ def test_gradient_accumulation_keeps_the_loss_scale(data, tmp_path):
 
 def test_validation_loss_falls_and_the_run_is_complete(data, tmp_path):
     task, conv, train, val = data
-    run = Trainer(ModelConfig("tiny"), LoRAConfig(method="full"), TrainingConfig(max_steps=15, batch_size=8, learning_rate=3e-3, seed=0)).train(
-        train, val, tmp_path / "run", progress=False, task=config_to_dict(task, conv))
+    run = Trainer(run_config(method="full", max_steps=15, batch_size=8, learning_rate=3e-3, seed=0)).train(
+        train, val, tmp_path / "run", progress=False)
     assert run["loss"]["last_validation"] < run["loss"]["first_validation"] - 0.5
     names = sorted(p.name for p in (tmp_path / "run").iterdir())
     assert names == ["chat_template.jinja", "loss_curve.png", "model", "run.json", "tokenizer.json", "tokenizer_config.json", "trainer_state.json"]
@@ -108,7 +132,7 @@ def test_killed_training_resumes_to_the_same_weights(tmp_path):
     csv = tmp_path / "data.csv"
     malnutrition_data(n_patients=30, seed=4).to_csv(csv, index=False)
     cmd = [sys.executable, "-m", "meddialogue.cli", "train", str(malnutrition_task_path()), str(csv), "--model", "tiny-llama-3.2",
-           "--max-steps", "40", "--save-steps", "4", "--batch-size", "8", "--seed", "9"]
+           "--max-steps", "40", "--set", "save_steps=4", "--set", "batch_size=8", "--seed", "9"]
     full = subprocess.run(cmd + ["--out", str(tmp_path / "full")], capture_output=True, text=True)
     assert full.returncode == 0, full.stderr[-2000:]
     proc = subprocess.Popen(cmd + ["--out", str(tmp_path / "killed")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -128,15 +152,15 @@ def test_killed_training_resumes_to_the_same_weights(tmp_path):
 
 def test_export_merged_gives_the_same_answers(data, tmp_path):
     task, conv, train, val = data
-    Trainer(ModelConfig("tiny"), LoRAConfig(r=4), TrainingConfig(max_steps=3, batch_size=8, learning_rate=5e-3, seed=0)).train(
-        train, val, tmp_path / "run", progress=False, task=config_to_dict(task, conv))
-    r = subprocess.run([sys.executable, "-m", "meddialogue.cli", "export", str(tmp_path / "run"), "--merged"], capture_output=True, text=True)
+    config = run_config(r=4, max_steps=3, batch_size=8, learning_rate=5e-3, seed=0, max_new_tokens=10)
+    Trainer(config).train(train, val, tmp_path / "run", progress=False)
+    r = subprocess.run([sys.executable, "-m", "meddialogue.cli", "export", str(tmp_path / "run")], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "vllm serve" in r.stdout
     from transformers import AutoModelForCausalLM, AutoTokenizer
     merged = InferencePipeline(AutoModelForCausalLM.from_pretrained(tmp_path / "run" / "merged"),
-                               AutoTokenizer.from_pretrained(tmp_path / "run" / "merged"), task, conv, max_new_tokens=10)
-    adapter = InferencePipeline.from_run(tmp_path / "run", max_new_tokens=10)
+                               AutoTokenizer.from_pretrained(tmp_path / "run" / "merged"), config)
+    adapter = InferencePipeline.from_run(tmp_path / "run")
     notes = [e["messages"][1]["content"] for e in val[:3]]
     assert [a.text for a in merged.ask(notes, ["follow_up"])] == [a.text for a in adapter.ask(notes, ["follow_up"])]
 
@@ -144,5 +168,5 @@ def test_export_merged_gives_the_same_answers(data, tmp_path):
 def test_mode_mismatch_is_an_error(data, tmp_path):
     _, _, train, val = data
     from meddialogue.config import MedDialogueError
-    with pytest.raises(MedDialogueError, match="training.mode is 'instruction' but the examples are conversational"):
+    with pytest.raises(MedDialogueError, match="the run's mode is 'instruction' but the examples are conversational"):
         make_trainer(mode="instruction", max_steps=1).train(train, val, tmp_path / "x", progress=False)

@@ -15,7 +15,8 @@ pytest.importorskip("peft")
 from meddialogue.conversations import DataPrep
 from meddialogue.models import MODELS, tiny_model
 from meddialogue.synthetic import malnutrition_data, malnutrition_task
-from meddialogue.train import LoRAConfig, ModelConfig, Trainer, TrainingConfig, choose_backend
+from meddialogue.run_config import RunConfig
+from meddialogue.train import Trainer, choose_backend
 
 
 class RecordingFastLanguageModel:
@@ -57,9 +58,9 @@ def test_auto_picks_unsloth_with_cuda_and_unsloth(recording_unsloth):
 def test_unsloth_backend_calls_fastlanguagemodel_and_trains(recording_unsloth, tmp_path):
     task, conv = malnutrition_task()
     train, val = DataPrep(task, conv).prepare_data(malnutrition_data(n_patients=8, seed=1))
-    cfg = TrainingConfig(max_steps=2, batch_size=4, seed=7, max_length=1024, gradient_checkpointing=True, backend="auto")
-    run = Trainer(ModelConfig("qwen-2.5-0.5b"), LoRAConfig(method="qlora", r=8, alpha=16, dropout=0.0, use_rslora=True), cfg).train(
-        train, val, tmp_path / "run", progress=False)
+    config = RunConfig(task, conv).update(model="qwen-2.5-0.5b", method="qlora", r=8, alpha=16, dropout=0.0, use_rslora=True,
+                                          max_steps=2, batch_size=4, seed=7, max_length=1024, gradient_checkpointing=True, backend="auto")
+    run = Trainer(config).train(train, val, tmp_path / "run", progress=False)
     assert run["backend"] == "unsloth"
     (name1, load), (name2, peft) = recording_unsloth.calls
     assert name1 == "from_pretrained" and name2 == "get_peft_model"
@@ -72,8 +73,8 @@ def test_unsloth_backend_calls_fastlanguagemodel_and_trains(recording_unsloth, t
 def test_unsloth_backend_plain_lora_loads_the_16bit_model(recording_unsloth, tmp_path):
     task, conv = malnutrition_task()
     train, val = DataPrep(task, conv).prepare_data(malnutrition_data(n_patients=6, seed=1))
-    Trainer(ModelConfig("qwen-2.5-0.5b"), LoRAConfig(method="lora"), TrainingConfig(max_steps=1, batch_size=4, backend="unsloth")).train(
-        train, val, tmp_path / "run", progress=False)
+    config = RunConfig(task, conv).update(model="qwen-2.5-0.5b", method="lora", max_steps=1, batch_size=4, backend="unsloth")
+    Trainer(config).train(train, val, tmp_path / "run", progress=False)
     (_, load), (_, peft) = recording_unsloth.calls
     assert load["model_name"] == MODELS["qwen-2.5-0.5b"].hub_id and load["load_in_4bit"] is False
     assert peft["use_gradient_checkpointing"] is False
