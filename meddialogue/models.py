@@ -144,7 +144,8 @@ def smollm2(dtype: str = "float32"):
         loaded = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
         config = loaded.config
         if hasattr(config, "quantization_config"): del config.quantization_config
-        model = AutoModelForCausalLM.from_config(config)   # a plain copy: transformers will not save a GGUF-loaded model
+        with torch.random.fork_rng(devices=[]):  # the throw-away initialisation must not move the caller's generator
+            model = AutoModelForCausalLM.from_config(config)   # a plain copy: transformers will not save a GGUF-loaded model
         model.load_state_dict(loaded.state_dict())
         tmp = target.with_name(target.name + ".tmp")
         model.save_pretrained(tmp); tok.save_pretrained(tmp)

@@ -110,7 +110,7 @@ def load_for_training(config: RunConfig, backend: str):
     if backend == "unsloth": return _load_unsloth(model_cfg, lora_cfg, train_cfg, config.seed)
     if lora_cfg.method == "qlora":
         if not torch.cuda.is_available(): raise MedDialogueError("QLoRA (4-bit) needs a CUDA GPU with bitsandbytes; use adapter method lora on CPU")
-        return _load_qlora_hf(model_cfg, lora_cfg, train_cfg)
+        return _load_qlora_hf(model_cfg, lora_cfg, train_cfg, config.seed)
     model, tok, template = load_model(model_cfg.name, model_cfg.dtype, seed=config.seed)
     if model_cfg.template:  # a copy: the tiny presets share one cached tokenizer
         tok, template = copy.deepcopy(tok), model_cfg.template
@@ -118,16 +118,19 @@ def load_for_training(config: RunConfig, backend: str):
     if train_cfg.gradient_checkpointing: model.gradient_checkpointing_enable()
     if lora_cfg.method == "full": return model, tok, template
     spec = MODELS.get(model_cfg.name) or next((s for s in MODELS.values() if model_cfg.name in (s.hub_id, s.unsloth_id)), None)
-    return _attach_lora(model, lora_cfg, spec), tok, template
+    return _attach_lora(model, lora_cfg, spec, config.seed), tok, template
 
-def _attach_lora(model, lora_cfg: AdapterConfig, spec=None):
+def _attach_lora(model, lora_cfg: AdapterConfig, spec, seed: int):
+    """The LoRA adapter on `model`, initialised from `seed` whatever loading the base model drew from the generator."""
+    import torch
     from peft import LoraConfig, get_peft_model
+    torch.manual_seed(seed)
     targets = lora_cfg.target_modules or (list(spec.lora_targets) if spec else "all-linear")
     config = LoraConfig(r=lora_cfg.r, lora_alpha=lora_cfg.lora_alpha, lora_dropout=lora_cfg.dropout, target_modules=targets,
                         use_rslora=lora_cfg.use_rslora, bias=lora_cfg.bias, task_type="CAUSAL_LM")
     return get_peft_model(model, config)
 
-def _load_qlora_hf(model_cfg, lora_cfg, train_cfg):
+def _load_qlora_hf(model_cfg, lora_cfg, train_cfg, seed: int):
     import torch
     from peft import prepare_model_for_kbit_training
     from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
@@ -139,7 +142,7 @@ def _load_qlora_hf(model_cfg, lora_cfg, train_cfg):
     model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=train_cfg.gradient_checkpointing)
     template = model_cfg.template or (spec.template if spec else None)
     tok = ensure_chat_template(AutoTokenizer.from_pretrained(source), template, source)
-    return _attach_lora(model, lora_cfg, spec), tok, template
+    return _attach_lora(model, lora_cfg, spec, seed), tok, template
 
 def _load_unsloth(model_cfg, lora_cfg, train_cfg, seed: int):
     from unsloth import FastLanguageModel
