@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.resources
 import itertools
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -17,8 +18,8 @@ from .run_config import knob_names
 
 # %% auto #0
 __all__ = ['EXPERIMENT_NOTEBOOK', 'EXPERIMENT_PARAMETERS', 'experiment_notebook', 'split_parameters', 'parse_grid', 'parse_sets',
-           'settings_for', 'setting_name', 'run_experiment', 'aggregate', 'mean_ci', 'answers', 'plot_comparison',
-           'report']
+           'settings_for', 'setting_name', 'code_version', 'reuse_setting', 'run_experiment', 'experiment_record',
+           'aggregate', 'mean_ci', 'answers', 'plot_comparison', 'report']
 
 # %% ../nbs/18_experiments.ipynb #94562c56
 EXPERIMENT_NOTEBOOK = "conversational_vs_instruction.ipynb"
@@ -75,34 +76,90 @@ def setting_name(setting: dict) -> str:
     """A folder name for a setting, e.g. `lora_r-8_seed-0`."""
     return "_".join(f"{k}-{v}" for k, v in setting.items()).replace("/", "-")
 
+# %% ../nbs/18_experiments.ipynb #80e914cf
+def code_version() -> str:
+    """The code that runs: `git:<commit>` (`+dirty` with uncommitted changes) in a source checkout, else the package version."""
+    import subprocess
+    from meddialogue import __version__
+    root = Path(str(importlib.resources.files("meddialogue"))).parent
+    git = lambda *args: subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=20)
+    try:
+        head = git("rev-parse", "HEAD")
+        if head.returncode != 0 or not (root / "nbs").is_dir(): raise OSError
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", "meddialogue", "nbs").stdout.strip()
+        return f"git:{head.stdout.strip()[:12]}{'+dirty' if dirty else ''}"
+    except (OSError, subprocess.SubprocessError):
+        return f"meddialogue {__version__}"
+
+def _flat(params: dict) -> dict:
+    return {**{k: v for k, v in params.items() if k not in ("settings", "out_dir")}, **params.get("settings", {})}
+
+def reuse_setting(folder: Path, params: dict, version: str) -> bool:
+    """True when `folder` finished with exactly `params` and `version`; a one-line error when it finished with others."""
+    if not (folder / "results.json").is_file(): return False
+    saved_path = folder / "setting.json"
+    if not saved_path.is_file():
+        raise ConfigError(f"{folder} holds results with no record of their parameters; choose another --out")
+    saved = json.loads(saved_path.read_text())
+    old, new = _flat(saved["parameters"]), _flat(params)
+    changed = [f"{k}={old.get(k)!r} -> {new.get(k)!r}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    if saved["code_version"] != version: changed.append(f"code {saved['code_version']} -> {version}")
+    if changed:
+        raise ConfigError(f"{folder} already holds results of other settings ({'; '.join(changed)}); "
+                          "choose another --out or delete that folder")
+    return True
+
+
 # %% ../nbs/18_experiments.ipynb #77b5ef4f
+def _plan(out: Path, model: str, seeds, grid: dict, parameters: dict) -> list[tuple[Path, dict]]:
+    plan = []
+    for setting in settings_for(grid, seeds):
+        folder = out / setting_name(setting)
+        fixed, settings = split_parameters({**parameters, **setting})
+        plan.append((folder, {"model": model, **fixed, "settings": settings, "out_dir": str(folder.resolve())}))
+    return plan
+
 def run_experiment(out, model: str = "tiny", seeds=(0,), grid: dict | None = None, notebook=None, progress: bool = True,
                    **parameters) -> list[Path]:
-    """Run the experiment notebook for every setting; returns the settings' folders."""
+    """Run the experiment notebook for every setting (reusing only identical finished ones); returns the settings' folders."""
     import papermill as pm
     nb = experiment_notebook(notebook)
     split_parameters({**parameters, **(grid or {})})
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    folders = []
-    for setting in settings_for(grid or {}, seeds):
-        folder = out / setting_name(setting)
-        folders.append(folder)
-        if (folder / "results.json").is_file(): continue
-        folder.mkdir(parents=True, exist_ok=True)
-        fixed, settings = split_parameters({**parameters, **setting})
-        params = {"model": model, **fixed, "settings": settings, "out_dir": str(folder.resolve())}
+    out, version = Path(out), code_version()
+    plan = _plan(out, model, seeds, grid or {}, parameters)
+    reused = [reuse_setting(folder, params, version) for folder, params in plan]   # every check before any run
+    for (folder, params), done in zip(plan, reused):
+        if done:
+            if progress: print(f"setting {folder.name}: reused (same parameters and code {version})", flush=True)
+            continue
+        if folder.exists(): shutil.rmtree(folder)                                      # an interrupted setting
+        folder.mkdir(parents=True)
+        write_text_atomic(folder / "setting.json", json.dumps({"parameters": params, "code_version": version}, indent=2) + "\n")
         if progress: print(f"setting {folder.name}: {params}", flush=True)
         pm.execute_notebook(str(nb), str(folder / "experiment.ipynb"), parameters=params, kernel_name="python3",
                             language="python", progress_bar=False, log_output=progress, stdout_file=sys.stdout if progress else None,
                             cwd=str(folder))
-    return folders
+    write_text_atomic(out / "experiment.json", json.dumps({"code_version": version, "settings": [
+        {"folder": f.name, "reused": r} for (f, _), r in zip(plan, reused)]}, indent=2) + "\n")
+    return [folder for folder, _ in plan]
+
 
 # %% ../nbs/18_experiments.ipynb #b1cd4abe
+def experiment_record(out) -> dict:
+    """What the last `run_experiment` into `out` ran (`experiment.json`): its code version and settings, reused or not."""
+    path = Path(out) / "experiment.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+def _result_paths(out) -> list[Path]:
+    record = experiment_record(out)
+    if not record: return sorted(Path(out).glob("*/results.json"))
+    return [Path(out) / s["folder"] / "results.json" for s in record["settings"] if (Path(out) / s["folder"] / "results.json").is_file()]
+
 def aggregate(out):
-    """`(arms, families, comparisons)` DataFrames from every `results.json` under `out`."""
+    """`(arms, families, comparisons)` DataFrames from the settings of the last run into `out` (every `results.json` without a record)."""
     import pandas as pd
     arms, families, comparisons = [], [], []
-    for path in sorted(Path(out).glob("*/results.json")):
+    for path in _result_paths(out):
         r = json.loads(path.read_text())
         base = {"setting": path.parent.name, **r["parameters"]}
         for arm, a in r["arms"].items():
@@ -198,7 +255,11 @@ def report(out) -> str:
     families.to_csv(out / "families.csv", index=False); comparisons.to_csv(out / "comparisons.csv", index=False)
     plot_comparison(families, out / "comparison.png")
     per_family = families.pivot_table(index="family", columns="arm", values="mean", aggfunc="mean")
-    lines = ["# Conversational vs instruction fine-tuning", "", *_answer_lines(comparisons),
+    record = experiment_record(out)
+    reused = [s["folder"] for s in record.get("settings", []) if s["reused"]]
+    provenance = [f"Code: {record['code_version']}." if record else "",
+                  f"Reused from an earlier run with the same parameters and code: {', '.join(reused)}." if reused else ""]
+    lines = ["# Conversational vs instruction fine-tuning", "", *_answer_lines(comparisons), *[p for p in provenance if p], "",
              _arms_table(arms).to_markdown(index=False, floatfmt=".3f"), "",
              _comparisons_table(comparisons).to_markdown(index=False), "",
              "The paired bootstrap resamples notes, so the prompts built from one note move together. McNemar's test "
