@@ -13,10 +13,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from .config import FORMATS, ConfigError, DataError, MedDialogueError, read_yaml
+from .config import FORMATS, ConfigError, DataError, MedDialogueError
 from .conversations import DataPrep
 from .files import describe_table, load_table, write_jsonl, write_text_atomic
-from .run_config import MODES, RunConfig, knob_names
+from .run_config import MODES, RunConfig, knob_names, load_run_config, parse_value
 from .verify import render_conversation, verify_examples
 
 # %% auto #0
@@ -74,12 +74,6 @@ def comma_list(value, cast=str) -> list:
     return out
 
 # %% ../nbs/21_cli.ipynb #cb60eada
-def _scalar(text: str):
-    for cast in (int, float):
-        try: return cast(text)
-        except ValueError: pass
-    return {"true": True, "false": False, "none": None, "null": None}.get(text.lower(), text)
-
 def _knob_type(config: RunConfig, key: str) -> str:
     """The declared type of a knob (`"list[str] | None"`, ...), or "" for an unknown key."""
     section, _, name = (key if "." in key else knob_names().get(key, "")).rpartition(".")
@@ -94,7 +88,7 @@ def apply_sets(config: RunConfig, items) -> RunConfig:
         kind = _knob_type(config, key)
         if "list" in kind: value = comma_list(text)
         elif kind.startswith("str"): value = None if "None" in kind and text.lower() in ("none", "null") else text
-        else: value = _scalar(text)
+        else: value = parse_value(text)
         config.update(**{key: value})
     return config
 
@@ -102,7 +96,7 @@ def apply_sets(config: RunConfig, items) -> RunConfig:
 def command_config(task_path, sets=None, **flags) -> RunConfig:
     """The `RunConfig` of a task file or run directory, with `sets` (`KEY=VALUE`) and then the non-None `flags` applied."""
     path = Path(task_path)
-    config = RunConfig.from_run(path) if path.is_dir() else RunConfig.from_dict(read_yaml(path, "task file"))
+    config = RunConfig.from_run(path) if path.is_dir() else load_run_config(path)
     apply_sets(config, sets)
     return config.update(**{k: v for k, v in flags.items() if v is not None})
 
@@ -272,12 +266,11 @@ def evaluate(run: _Run, data: _Data,
              encoding: _Encoding = None, sep: _Sep = None, sheet: _Sheet = None) -> dict:
     """Score a run on held-out phrasings of the validation notes; print the headline numbers."""
     from meddialogue.evaluate import evaluate_run
-    generation = RunConfig.from_run(run).generation
     given = command_config(task) if task is not None else None
     df = read_table(data, encoding, sep, sheet)
     metrics = evaluate_run(run, df, out, given and given.task, given and given.conversation, max_notes=max_notes,
-                           fields_per_item=fields_per_item, max_new_tokens=max_new_tokens or generation.max_new_tokens,
-                           batch_size=generation_batch_size or generation.generation_batch_size, seed=seed)
+                           fields_per_item=fields_per_item, max_new_tokens=max_new_tokens,
+                           batch_size=generation_batch_size, seed=seed)
     em, r = metrics["overall"]["exact_match"], metrics["robustness"]
     print(f"exact match {em['value']:.3f} (95% CI {em['ci95'][0]:.3f}-{em['ci95'][1]:.3f}) over {metrics['suite']['prompts']} prompts "
           f"on {metrics['suite']['notes']} notes; spread over variants {r['spread']:.3f}; written to {out}")
@@ -292,12 +285,7 @@ def redteam(run: Annotated[Optional[Path], typer.Argument(metavar="RUN", show_de
             max_new_tokens: _MaxNewTokens = None, generation_batch_size: _GenerationBatch = None) -> dict:
     """Refusal rates of the guardrail (and of a run, alone and guarded) on red-team prompts."""
     from meddialogue.redteam import redteam as run_redteam, redteam_prompts
-    items = redteam_prompts(prompts)
-    generation = {}
-    if run is not None:
-        gen = RunConfig.from_run(run).generation
-        generation = {"max_new_tokens": max_new_tokens or gen.max_new_tokens, "batch_size": generation_batch_size or gen.generation_batch_size}
-    metrics = run_redteam(run, out, prompts=items, **generation)
+    metrics = run_redteam(run, out, prompts=redteam_prompts(prompts), max_new_tokens=max_new_tokens, batch_size=generation_batch_size)
     for name in ("guard", "model", "guarded"):
         if name in metrics:
             m = metrics[name]
@@ -353,11 +341,10 @@ def experiment(out: Annotated[Path, typer.Option(help="folder for every setting'
                notebook: Annotated[Optional[Path], typer.Option(help="the experiment notebook",
                                                                 show_default="conversational_vs_instruction.ipynb of the source tree, else of the package")] = None) -> str:
     """Conversational vs instruction fine-tuning over seeds and a grid (papermill); print the report."""
-    from meddialogue.experiments import parse_grid, parse_sets, report, run_experiment, split_parameters
+    from meddialogue.experiments import parse_grid, parse_sets, report, run_experiment
     fixed, trials = parse_sets(sets), parse_grid(grid)
     for key, flag in (("model", "--model"), ("seed", "--seeds")):
         if key in fixed or key in trials: raise ConfigError(f"give {key} with {flag}, not with --set or --grid")
-    split_parameters({**fixed, **trials})
     run_experiment(out, model=model, seeds=comma_list(seeds, int), grid=trials, notebook=notebook, **fixed)
     text = report(out)
     print(text)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .config import ConfigError, MedDialogueError, close_match_hint
 from .files import write_text_atomic
-from .run_config import knob_names
+from .run_config import knob_names, parse_value
 
 # %% auto #0
 __all__ = ['EXPERIMENT_NOTEBOOK', 'EXPERIMENT_PARAMETERS', 'experiment_notebook', 'split_parameters', 'parse_grid', 'parse_sets',
@@ -43,19 +43,13 @@ def split_parameters(parameters: dict) -> tuple[dict, dict]:
     return ({k: v for k, v in parameters.items() if k in EXPERIMENT_PARAMETERS},
             {k: v for k, v in parameters.items() if k not in EXPERIMENT_PARAMETERS})
 
-def _value(text: str):
-    for cast in (int, float):
-        try: return cast(text)
-        except ValueError: pass
-    return text
-
 def parse_grid(items) -> dict[str, list]:
     """`["lora_r=4,8", "method=full"]` -> `{"lora_r": [4, 8], "method": ["full"]}`."""
     grid = {}
     for item in items or []:
         if "=" not in item: raise MedDialogueError(f"grid entries look like key=v1,v2, got {item!r}")
         key, values = item.split("=", 1)
-        grid[key.strip()] = [_value(v.strip()) for v in values.split(",") if v.strip()]
+        grid[key.strip()] = [parse_value(v.strip()) for v in values.split(",") if v.strip()]
     return grid
 
 def parse_sets(items) -> dict:
@@ -64,7 +58,7 @@ def parse_sets(items) -> dict:
     for item in items or []:
         if "=" not in item: raise MedDialogueError(f"--set entries look like key=value, got {item!r}")
         key, value = item.split("=", 1)
-        out[key.strip()] = _value(value.strip())
+        out[key.strip()] = parse_value(value.strip())
     return out
 
 def settings_for(grid: dict[str, list], seeds) -> list[dict]:

@@ -15,7 +15,7 @@ from .config import MedDialogueError, TaskConfig
 from .conversations import DataPrep
 from .formats import parse_response
 from .records import Record
-from .run_config import RunConfig, read_run
+from .run_config import GenerationConfig, RunConfig, read_run
 
 # %% auto #0
 __all__ = ['Answer', 'InferencePipeline']
@@ -35,7 +35,7 @@ class InferencePipeline:
                  batch_size: int | None = None):
         self.model, self.tokenizer, self.config = model, tokenizer, config
         self.task = config.task if config is not None else None
-        generation = (config or RunConfig(TaskConfig(task_name="inference", output_fields=["answer"]))).generation
+        generation = config.generation if config is not None else GenerationConfig()
         self.conv = config.conversation if config is not None else None
         self.max_new_tokens = max_new_tokens or generation.max_new_tokens
         self.batch_size = batch_size or generation.generation_batch_size

@@ -17,7 +17,7 @@ from .config import (Checked, ConfigError, ConversationConfig, TaskConfig, check
 # %% auto #0
 __all__ = ['MODES', 'DTYPES', 'ADAPTER_METHODS', 'LORA_BIAS', 'TRAIN_ON', 'SCHEDULERS', 'BACKENDS', 'SECTIONS', 'KNOB_ALIASES',
            'ModelConfig', 'AdapterConfig', 'TrainingConfig', 'GenerationConfig', 'RunConfig', 'knob_names',
-           'load_run_config', 'read_run']
+           'parse_value', 'load_run_config', 'read_run']
 
 # %% ../nbs/01_run_config.ipynb #337f6558
 MODES = ("conversational", "instruction")
@@ -167,6 +167,13 @@ def knob_names() -> dict[str, str]:
         for f in fields(cls): names.setdefault(f.name, f"{section}.{f.name}")
     return {**names, **KNOB_ALIASES}
 
+def parse_value(text: str):
+    """A knob's value as typed on a command line: an int, a float, true/false, none, or else the text itself."""
+    for cast in (int, float):
+        try: return cast(text)
+        except ValueError: pass
+    return {"true": True, "false": False, "none": None, "null": None}.get(text.lower(), text)
+
 def _resolve_knob(key: str) -> tuple[str | None, str]:
     names = knob_names()
     path = key if "." in key else names.get(key)
@@ -200,8 +207,8 @@ def from_dict(cls: RunConfig, data) -> RunConfig:
                **{name: _section(c, name, data.get(name)) for name, c in SECTIONS.items()})
 
 def load_run_config(path, **settings) -> RunConfig:
-    """Read a run file (or a plain task file) into a `RunConfig`, then apply `settings` by knob name."""
-    return RunConfig.from_dict(read_yaml(path, "run file")).update(**settings)
+    """Read a task file (plain, or with the run's sections) into a `RunConfig`, then apply `settings` by knob name."""
+    return RunConfig.from_dict(read_yaml(path, "task file")).update(**settings)
 
 # %% ../nbs/01_run_config.ipynb #fca42ba3
 def read_run(run_dir) -> dict:

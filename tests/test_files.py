@@ -92,8 +92,7 @@ def test_xlsx_sheets_and_values():
 
 
 def test_excel_values_become_the_text_column_texts_expects():
-    try: from meddialogue.records import column_texts
-    except ImportError: from meddialogue.conversations import column_texts
+    from meddialogue.records import column_texts
     df = load_table(TABLES / "notes.xlsx", sheet="notes")
     assert column_texts(df["age"]) == ["34", "71", "58"]
     assert column_texts(df["temperature"]) == ["38.5", None, "37"]
