@@ -37,7 +37,7 @@ _Task = Annotated[Path, typer.Argument(metavar="TASK", show_default=False,
 _Data = Annotated[Path, typer.Argument(metavar="DATA", show_default=False, help="table of notes and labels: .csv, .tsv, .xlsx or .parquet")]
 _Run = Annotated[Path, typer.Argument(metavar="RUN", show_default=False, help="run directory written by `meddialogue train`")]
 _Seed = Annotated[Optional[int], typer.Option(help="seed of every random choice", show_default="the task file's seed")]
-_Mode = Annotated[Optional[str], typer.Option(metavar="|".join(MODES), help="conversations, or the single-turn instruction baseline",
+_Mode = Annotated[Optional[str], typer.Option(metavar="|".join(MODES), help="conversations, their exchanges one per example, or the single-turn instruction baseline",
                   show_default="the task file's mode, else conversational")]
 _Model = Annotated[Optional[str], typer.Option(metavar="NAME", help="tiny, tiny-<template>, smollm2-135m, a registry name, hub id or folder",
                    show_default="the task file's model, else tiny")]
@@ -340,7 +340,7 @@ def experiment(out: Annotated[Path, typer.Option(help="folder for every setting'
                                                                  help="a run knob or experiment parameter fixed for every setting; once per key")] = None,
                notebook: Annotated[Optional[Path], typer.Option(help="the experiment notebook",
                                                                 show_default="conversational_vs_instruction.ipynb of the source tree, else of the package")] = None) -> str:
-    """Conversational vs instruction fine-tuning over seeds and a grid (papermill); print the report."""
+    """Conversational, single-turn and instruction fine-tuning over seeds and a grid (papermill); print the report."""
     from meddialogue.experiments import parse_grid, parse_sets, report, run_experiment
     fixed, trials = parse_sets(sets), parse_grid(grid)
     for key, flag in (("model", "--model"), ("seed", "--seeds")):

@@ -258,6 +258,7 @@ class ConversationConfig(Checked):
     instruction_format: str = "json"
     heldout_templates_per_field: int = 0
     heldout_styles: list[str] = field(default_factory=list)
+    heldout_formats: list[str] = field(default_factory=list)
     seed: int = 42
 
     def __post_init__(self):
@@ -271,6 +272,10 @@ class ConversationConfig(Checked):
         check_choice("note_position", self.note_position, NOTE_POSITIONS)
         check_choice("instruction_format", self.instruction_format, FORMATS)
         self.heldout_styles = check_str_list("heldout_styles", self.heldout_styles)
+        self.heldout_formats = check_str_list("heldout_formats", self.heldout_formats)
+        for fmt in self.heldout_formats: check_choice("heldout_formats", fmt, FORMATS)
+        if self.instruction_format in self.heldout_formats:
+            raise ConfigError(f"heldout_formats holds out {self.instruction_format!r}, the instruction format; hold out another format")
 
 # %% ../nbs/00_config.ipynb #f6366a5a
 ORIGINAL_UNUSED_KEYS = ("medical_terminology", "diagnostic_codes", "severity_levels")

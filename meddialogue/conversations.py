@@ -20,12 +20,13 @@ from fastcore.basics import patch
 from .config import ConfigError, ConversationConfig, TaskConfig, close_match_hint
 from .formats import format_fields, format_response, readable_label
 from .records import Record, SkippedRow, task_records
+from .run_config import MODES
 from .styles import GRAMMATICAL_STYLES, LOGICAL_STYLES, STYLES, combine_questions, lower_first
 from .typos import add_typos
 
 # %% auto #0
-__all__ = ['FORMAT_REQUESTS', 'NOTE_HEADERS', 'FOLLOWUP_OPENERS', 'INSTRUCTION_FORMATS', 'MODES', 'default_templates',
-           'format_request', 'DataPrep', 'PrepReport']
+__all__ = ['FORMAT_REQUESTS', 'NOTE_HEADERS', 'FOLLOWUP_OPENERS', 'INSTRUCTION_FORMATS', 'default_templates', 'format_request',
+           'DataPrep', 'exposure', 'seen_in', 'PrepReport']
 
 # %% ../nbs/08_conversations.ipynb #0e18cd29
 def default_templates(name: str) -> list[str]:
@@ -94,7 +95,8 @@ class DataPrep:
         self._setup_styles()
         self.order = {f: i for i, f in enumerate(task.field_ordering)}
         self.reference_labels = {f: lower_first(readable_label(f)) for f in task.output_fields}
-        used = [(fmt, ratio) for fmt, ratio in task.output_format_ratios.items() if ratio > 0]
+        used = [(fmt, ratio) for fmt, ratio in task.output_format_ratios.items() if ratio > 0 and fmt not in self.conv.heldout_formats]
+        if not used: raise ConfigError("heldout_formats holds out every format the task's output_format_ratios uses")
         self._format_names = [fmt for fmt, _ in used]
         self._format_edges = list(accumulate(ratio for _, ratio in used))
         self._requests: dict[tuple, str] = {}
@@ -137,13 +139,15 @@ def _pick_style(self: DataPrep, fields: list[str], rng) -> tuple[str, list[str]]
     return self.grammatical[int(r() * len(self.grammatical))], fields
 
 @patch
-def _ask(self: DataPrep, fields, style, fmt, rng, templates, typo) -> tuple[str, bool]:
-    """The question message for `fields` (without the note) and whether typos changed it."""
+def _ask(self: DataPrep, fields, style, fmt, rng, templates, typo) -> tuple[str, bool, list[str]]:
+    """The question message for `fields` (without the note), whether typos changed it, and the templates used."""
     r = rng.random
-    questions = []
+    heldout = templates is self.heldout_templates
+    questions, ids = [], []
     for f in fields:
         pool = templates[f]
-        questions.append(pool[int(r() * len(pool))])
+        i = int(r() * len(pool))
+        questions.append(pool[i]); ids.append(f"{f}:{i + len(self.templates[f]) if heldout else i}")
     text = questions[0] if style == "single" else combine_questions(style, questions, rng)
     changed = False
     if typo is None: typo = r() < self.conv.typo_ratio
@@ -155,14 +159,21 @@ def _ask(self: DataPrep, fields, style, fmt, rng, templates, typo) -> tuple[str,
     request = self._requests.get(key)
     if request is None: request = self._requests[key] = format_request(fmt, fields, key[1] / n_options)
     if request: text = f"{text}{chr(10) if chr(10) in text else ' '}{request}"
-    return text, changed
+    return text, changed, ids
+
+@patch
+def ask(self: DataPrep, fields, style: str = "single", fmt: str = "text", rng: random.Random | None = None,
+        heldout: bool = False, typo: bool = False) -> tuple[str, list[str]]:
+    """A question for `fields` in `style` asking for format `fmt`, in training or held-out wording (no note), and its templates."""
+    templates = self.heldout_templates if heldout and self.conv.heldout_templates_per_field else self.templates
+    text, _, ids = self._ask(list(fields), style, fmt, rng or random.Random(f"question:{self.conv.seed}"), templates, typo)
+    return text, ids
 
 @patch
 def question(self: DataPrep, fields, style: str = "single", fmt: str = "text", rng: random.Random | None = None,
              heldout: bool = False, typo: bool = False) -> str:
     """A question for `fields` in `style` asking for format `fmt`, in training or held-out wording (no note)."""
-    templates = self.heldout_templates if heldout and self.conv.heldout_templates_per_field else self.templates
-    return self._ask(list(fields), style, fmt, rng or random.Random(f"question:{self.conv.seed}"), templates, typo)[0]
+    return self.ask(fields, style, fmt, rng, heldout, typo)[0]
 
 # %% ../nbs/08_conversations.ipynb #9a1970c9
 @patch
@@ -194,12 +205,12 @@ def _example(self: DataPrep, rec: Record, kind: str, exchanges, rng, note_positi
     values = rec.values
     messages, turns, previous = self._messages(), [], None
     for fields, style, fmt, typo in exchanges:
-        question, changed = self._ask(fields, style, fmt, rng, templates, typo)
+        question, changed, ids = self._ask(fields, style, fmt, rng, templates, typo)
         if previous is None: question = self._with_note(question, rec.note, rng, note_position)
         elif follow_ups: question = self._follow_up(question, previous, values, rng)
         messages.append({"role": "user", "content": question})
         messages.append({"role": "assistant", "content": format_fields(fields, values, fmt)})
-        turns.append({"style": style, "format": fmt, "fields": fields, "typo": changed})
+        turns.append({"style": style, "format": fmt, "fields": fields, "templates": ids, "typo": changed})
         previous = fields
     return {"id": rec.id, "messages": messages,
             "metadata": {"kind": kind, "mode": mode, "group": rec.group, "turns": turns,
@@ -263,8 +274,36 @@ def instruction_example(self: DataPrep, rec: Record, rng: random.Random | None =
         {"role": "assistant", "content": format_response({f: rec.values[f] for f in fields}, fmt)}]
     return {"id": rec.id, "messages": messages,
             "metadata": {"kind": "single_turn", "mode": "instruction", "group": rec.group,
-                         "turns": [{"style": "instruction", "format": fmt, "fields": fields, "typo": False}],
+                         "turns": [{"style": "instruction", "format": fmt, "fields": fields, "templates": [], "typo": False}],
                          "missing_fields": list(rec.missing), "note_position": "after", "phrasing": "train"}}
+
+# %% ../nbs/08_conversations.ipynb #91be75ad
+@patch
+def exchanges_apart(self: DataPrep, conversation: dict, rec: Record, rng: random.Random | None = None) -> list[dict]:
+    """One single-turn example per exchange of `conversation` (same fields, style, format and typo decision), each with the note."""
+    if rng is None: rng = _row_rng(self.conv.seed, f"single_turn:{rec.id}")
+    meta = conversation["metadata"]
+    out = []
+    for i, t in enumerate(meta["turns"]):
+        ex = self._example(rec, "single_turn", [(t["fields"], t["style"], t["format"], t["typo"])], rng,
+                           meta["note_position"], meta["phrasing"], mode="single_turn")
+        ex["metadata"]["exchange"] = i
+        out.append(ex)
+    return out
+
+# %% ../nbs/08_conversations.ipynb #613c8ca3
+def exposure(examples) -> dict:
+    """The question templates, styles and answer formats of every exchange of `examples` (sorted lists)."""
+    templates, styles, formats = set(), set(), set()
+    for e in examples:
+        for t in e["metadata"]["turns"]:
+            templates.update(t.get("templates", ())); styles.add(t["style"]); formats.add(t["format"])
+    return {"templates": sorted(templates), "styles": sorted(styles), "formats": sorted(formats)}
+
+def seen_in(exposed: dict, templates, style: str, fmt: str) -> list[str]:
+    """Which of a prompt's template, style and format appear in `exposed` (empty: the prompt is unseen)."""
+    return [dim for dim, hit in (("template", bool(set(templates) & set(exposed["templates"]))),
+                                 ("style", style in exposed["styles"]), ("format", fmt in exposed["formats"])) if hit]
 
 # %% ../nbs/08_conversations.ipynb #4122aa78
 @patch
@@ -300,15 +339,16 @@ def _prepare_all(self: DataPrep, df, make, mode, progress):
         if progress:
             from tqdm.auto import tqdm
             recs = tqdm(recs, desc=f"{mode} {name}", unit="conv")
-        out.append([make(r, rng) for r in recs])
+        if mode == "single_turn":   # the conversational arm's conversations (its own stream), taken apart
+            plan = random.Random(f"conversational:{name}:{self.conv.seed}")
+            out.append([ex for r in recs for ex in self.exchanges_apart(self.conversation(r, plan), r, rng)])
+        else: out.append([make(r, rng) for r in recs])
     self.report = PrepReport.build(self, len(df), skipped, out[0], out[1], mode)
     return out[0], out[1]
 
-MODES = ("conversational", "instruction")
-
 @patch
 def prepare(self: DataPrep, df: pd.DataFrame, mode: str = "conversational", progress: bool = False) -> tuple[list[dict], list[dict]]:
-    """`(train, validation)` examples of `mode` (`conversational` or `instruction`), one per usable row of `df`."""
+    """`(train, validation)` examples of `mode`: one conversation per usable row of `df`, one example per exchange of it, or one instruction."""
     if mode not in MODES: raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     make = self.conversation if mode == "conversational" else self.instruction_example
     return self._prepare(df, make, mode, progress)

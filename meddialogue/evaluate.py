@@ -9,22 +9,24 @@ import json
 import random
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .config import FORMATS, MedDialogueError
-from .conversations import DataPrep
+from .conversations import DataPrep, seen_in
 from .evaluation_report import plot_confusion, plot_fields, plot_robustness, report_markdown
 from .files import write_jsonl, write_text_atomic
 from .formats import ResponseParseError, format_response, parse_response
 from .records import Record
-from .run_config import RunConfig
+from .run_config import RunConfig, read_run
 from .styles import GRAMMATICAL_STYLES, LOGICAL_STYLES
 
 # %% auto #0
 __all__ = ['FAMILIES', 'normalise_answer', 'token_f1', 'EvalItem', 'build_suite', 'compliant_answer', 'score_items',
-           'bootstrap_ci', 'field_metrics', 'format_compliance', 'robustness', 'compute_metrics', 'mcnemar_p',
-           'paired_comparison', 'load_run_task', 'validation_records', 'write_evaluation', 'evaluate_run']
+           'bootstrap_ci', 'field_metrics', 'format_compliance', 'robustness', 'seen_split', 'home_and_drop',
+           'compute_metrics', 'mcnemar_p', 'paired_comparison', 'load_run_task', 'validation_records',
+           'write_evaluation', 'evaluate_run']
 
 # %% ../nbs/15_evaluate.ipynb #c77c630c
 _PUNCT_END = re.compile(r"[\s.;:,!]+$")
@@ -43,11 +45,11 @@ def token_f1(prediction: str, gold: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 # %% ../nbs/15_evaluate.ipynb #97a066bc
-FAMILIES = ("canonical", "template", "style", "format", "typo", "turn", "note_position")
+FAMILIES = ("canonical", "template", "style", "format", "heldout", "typo", "turn", "note_position", "home")
 
 @dataclass
 class EvalItem:
-    """One prompt of the suite: which note, which variant, the messages to answer, and the gold values."""
+    """One prompt of the suite: which note, which variant, the messages to answer, the gold values, and the question's style and templates."""
     id: str
     family: str
     variant: str
@@ -55,28 +57,38 @@ class EvalItem:
     fields: list[str]
     format: str
     gold: dict[str, str]
+    style: str = ""
+    templates: list[str] = field(default_factory=list)
+
+class _Prompt(NamedTuple):
+    messages: list
+    fields: list
+    style: str
+    templates: list
 
 # %% ../nbs/15_evaluate.ipynb #7c8ec44d
 def _variant(prep: DataPrep, rec: Record, fields, fmt="json", style=None, phrasing=None, typo=False, note_position="before", seed=0):
-    """The messages asking `fields` of `rec` (without the answer) and the fields they ask."""
+    """The messages asking `fields` of `rec` (without the answer), the fields they ask, the style and the templates."""
     phrasing = phrasing or ("heldout" if prep.conv.heldout_templates_per_field else "train")
     style = style or ("sequential" if len(fields) > 1 else "single")
     ex = prep.single_turn_example(rec, fields=fields, style=style, fmt=fmt, typo=typo, phrasing=phrasing,
                                   note_position=note_position, seed=seed)
-    return ex["messages"][:-1], ex["metadata"]["turns"][0]["fields"]
+    turn = ex["metadata"]["turns"][0]
+    return _Prompt(ex["messages"][:-1], turn["fields"], turn["style"], turn["templates"])
 
 # %% ../nbs/15_evaluate.ipynb #665c6fdc
 def _later_turn(prep: DataPrep, rec: Record, fields, earlier, fmt, seed):
     """Messages asking `fields` in a later turn, after `earlier` fields were asked and answered with the gold values."""
     rng = random.Random(f"turn:{seed}:{rec.id}")
-    messages, _ = _variant(prep, rec, [earlier[0]], fmt="text", phrasing="train", seed=seed)
+    messages = _variant(prep, rec, [earlier[0]], fmt="text", phrasing="train", seed=seed).messages
     messages = messages + [{"role": "assistant", "content": format_response({earlier[0]: rec.values[earlier[0]]}, "text")}]
     for f in earlier[1:]:
         question = prep.question([f], "single", "text", rng)
         messages += [{"role": "user", "content": question},
                      {"role": "assistant", "content": format_response({f: rec.values[f]}, "text")}]
-    question = prep.question(fields, "sequential" if len(fields) > 1 else "single", fmt, rng, heldout=True)
-    return messages + [{"role": "user", "content": question}], list(fields)
+    style = "sequential" if len(fields) > 1 else "single"
+    question, templates = prep.ask(fields, style, fmt, rng, heldout=True)
+    return _Prompt(messages + [{"role": "user", "content": question}], list(fields), style, templates)
 
 # %% ../nbs/15_evaluate.ipynb #afd46a94
 def _present_fields(prep: DataPrep, rec: Record) -> list[str]:
@@ -84,7 +96,7 @@ def _present_fields(prep: DataPrep, rec: Record) -> list[str]:
     return [f for f in prep.task.field_ordering if f in rec.values and f not in rec.missing]
 
 def _note_variants(prep: DataPrep, rec: Record, fields, present, families, seed):
-    """`(family, variant, (messages, asked), format)` for every variant of one note in `families`."""
+    """`(family, variant, prompt, format)` for every variant of one note in `families` but `home`."""
     if "canonical" in families: yield "canonical", "canonical", _variant(prep, rec, fields, phrasing="train", seed=seed), "json"
     if "template" in families and prep.conv.heldout_templates_per_field:
         yield "template", "heldout templates", _variant(prep, rec, fields, phrasing="heldout", seed=seed), "json"
@@ -93,6 +105,10 @@ def _note_variants(prep: DataPrep, rec: Record, fields, present, families, seed)
             yield "style", style, _variant(prep, rec, fields, style=style, seed=seed), "json"
     if "format" in families:
         for fmt in FORMATS: yield "format", fmt, _variant(prep, rec, fields, fmt=fmt, seed=seed), fmt
+    if "heldout" in families and prep.conv.heldout_templates_per_field:
+        for style in (prep.conv.heldout_styles if len(fields) > 1 else ["single"]):
+            for fmt in prep.conv.heldout_formats:
+                yield "heldout", f"{style}, {fmt}", _variant(prep, rec, fields, fmt=fmt, style=style, seed=seed), fmt
     if "typo" in families: yield "typo", "typos", _variant(prep, rec, fields, typo=True, seed=seed), "json"
     if "note_position" in families:
         yield "note_position", "note after", _variant(prep, rec, fields, note_position="after", seed=seed), "json"
@@ -102,9 +118,24 @@ def _note_variants(prep: DataPrep, rec: Record, fields, present, families, seed)
             if len(others) >= k: yield "turn", f"turn {k + 1}", _later_turn(prep, rec, fields, others[:k], "json", seed), "json"
 
 # %% ../nbs/15_evaluate.ipynb #f6be4876
+def _home_prompts(prep: DataPrep, rec: Record, mode: str):
+    """`(variant, prompt, format)` for every answer of `rec`'s example in the run's own `mode`."""
+    if mode == "instruction": examples = [prep.instruction_example(rec)]
+    else:
+        conversation = prep.conversation(rec)
+        examples = [conversation] if mode == "conversational" else prep.exchanges_apart(conversation, rec)
+    k = 0
+    for ex in examples:
+        turns = iter(ex["metadata"]["turns"])
+        for i, m in enumerate(ex["messages"]):
+            if m["role"] != "assistant": continue
+            t, k = next(turns), k + 1
+            yield f"answer {k}", _Prompt(ex["messages"][:i], t["fields"], t["style"], t["templates"]), t["format"]
+
+# %% ../nbs/15_evaluate.ipynb #7f5d095b
 def build_suite(prep: DataPrep, records: list[Record], fields_per_item: int = 2, families=FAMILIES,
-                seed: int = 0) -> list[EvalItem]:
-    """Every variant of every record, asking the same `fields_per_item` fields per record."""
+                seed: int = 0, mode: str | None = None) -> list[EvalItem]:
+    """Every variant of every record, asking the same `fields_per_item` fields per record (and the `home` prompts of `mode`)."""
     unknown = [f for f in families if f not in FAMILIES]
     if unknown: raise MedDialogueError(f"unknown variant family {unknown[0]!r}; use {', '.join(FAMILIES)}")
     rng = random.Random(f"suite:{seed}")
@@ -113,8 +144,11 @@ def build_suite(prep: DataPrep, records: list[Record], fields_per_item: int = 2,
         present = _present_fields(prep, rec)
         if not present: continue
         fields = sorted(rng.sample(present, min(fields_per_item, len(present))), key=prep.order.__getitem__)
-        for family, variant, (messages, asked), fmt in _note_variants(prep, rec, fields, present, families, seed):
-            items.append(EvalItem(rec.id, family, variant, messages, asked, fmt, {f: rec.values[f] for f in asked}))
+        for family, variant, p, fmt in _note_variants(prep, rec, fields, present, families, seed):
+            items.append(EvalItem(rec.id, family, variant, p.messages, p.fields, fmt, {f: rec.values[f] for f in p.fields}, p.style, p.templates))
+        if "home" in families and mode is not None:
+            for variant, p, fmt in _home_prompts(prep, rec, mode):
+                items.append(EvalItem(rec.id, "home", variant, p.messages, p.fields, fmt, {f: rec.values[f] for f in p.fields}, p.style, p.templates))
     return items
 
 # %% ../nbs/15_evaluate.ipynb #547f0ea8
@@ -126,11 +160,12 @@ def compliant_answer(answer: str, fmt: str, asked, known_fields=()) -> bool:
     except ResponseParseError: return False
 
 # %% ../nbs/15_evaluate.ipynb #f6fd3e56
-def score_items(items: list[EvalItem], answers: list[str], known_fields=()) -> list[dict]:
-    """One row per (item, field): prediction, correctness, token F1, and whether the answer was compliant."""
+def score_items(items: list[EvalItem], answers: list[str], known_fields=(), exposed: dict | None = None) -> list[dict]:
+    """One row per (item, field): prediction, correctness, token F1, compliance, and what of the prompt the run saw in training."""
     if len(items) != len(answers): raise ValueError(f"{len(items)} items but {len(answers)} answers")
     rows = []
     for item, answer in zip(items, answers):
+        seen = seen_in(exposed, item.templates, item.style, item.format) if exposed is not None else None
         compliant = compliant_answer(answer, item.format, item.fields, known_fields)
         parsed = parse_response(answer, item.format, item.fields, lenient=True)
         for f in item.fields:
@@ -138,7 +173,7 @@ def score_items(items: list[EvalItem], answers: list[str], known_fields=()) -> l
             rows.append({"id": item.id, "family": item.family, "variant": item.variant, "format": item.format, "field": f,
                          "gold": item.gold[f], "prediction": pred, "parsed": pred is not None, "compliant": compliant,
                          "correct": pred is not None and normalise_answer(pred) == normalise_answer(item.gold[f]),
-                         "f1": token_f1(pred, item.gold[f]) if pred is not None else 0.0, "answer": answer})
+                         "f1": token_f1(pred, item.gold[f]) if pred is not None else 0.0, "seen": seen, "answer": answer})
     return rows
 
 # %% ../nbs/15_evaluate.ipynb #c6db2fc8
@@ -240,10 +275,10 @@ def _note_level(per_note, n_variants) -> dict:
             "prosa_pss": _mean(pss), "notes_with_every_variant": len(complete)}
 
 # %% ../nbs/15_evaluate.ipynb #d3b8f41b
-def robustness(rows: list[dict], seed: int = 0) -> dict:
-    """Robustness metrics over the variants of the suite."""
+def robustness(rows: list[dict], seed: int = 0, reference: float | None = None) -> dict:
+    """Robustness metrics over the variants of the suite; drop rates against `reference` (else the canonical prompt)."""
     acc = _variant_accuracy(rows, seed)
-    canonical = acc.get(("canonical", "canonical"), {}).get("value")
+    canonical = reference if reference is not None else acc.get(("canonical", "canonical"), {}).get("value")
     values = {f"{fam}/{var}": a["value"] for (fam, var), a in acc.items()}
     families = defaultdict(list)
     for (fam, var), a in acc.items(): families[fam].append(a["value"])
@@ -259,12 +294,35 @@ def robustness(rows: list[dict], seed: int = 0) -> dict:
     }
 
 # %% ../nbs/15_evaluate.ipynb #83abaad5
+def seen_split(rows: list[dict], seed: int = 0) -> dict:
+    """Accuracy per family on the prompts the run saw in training (by template, style or format) and on the others."""
+    out = {}
+    for fam in sorted({r["family"] for r in rows}):
+        tagged = [r for r in rows if r["family"] == fam and r.get("seen") is not None]
+        parts = {"seen": [r for r in tagged if r["seen"]], "unseen": [r for r in tagged if not r["seen"]]}
+        out[fam] = {k: (_ci(v, "correct", seed) if v else None) for k, v in parts.items()}
+    return out
+
+def home_and_drop(rows: list[dict], robust: dict, seed: int = 0) -> dict:
+    """Home-ground accuracy, accuracy on unseen prompts and on the worst variant, and the drop rates from home to each."""
+    home = [r for r in rows if r["family"] == "home"]
+    unseen = [r for r in rows if r["family"] != "home" and r.get("seen") == []]   # rows of older evaluations have no "seen"
+    h = _ci(home, "correct", seed) if home else None
+    u = _ci(unseen, "correct", seed) if unseen else None
+    worst = robust["worst"][1] if robust["worst"] else None
+    pdr = lambda x: (h["value"] - x) / h["value"] if h and h["value"] and x is not None else None
+    return {"home": h, "unseen": u, "worst": worst, "worst_variant": robust["worst"][0] if robust["worst"] else None,
+            "drop_rate_unseen": pdr(u["value"] if u else None), "drop_rate_worst": pdr(worst)}
+
 def compute_metrics(rows: list[dict], seed: int = 0) -> dict:
-    """All metrics of a scored suite."""
-    return {"overall": {"exact_match": _ci(rows, "correct", seed), "token_f1": _ci(rows, "f1", seed),
-                        "unparsed": sum(not r["parsed"] for r in rows), "rows": len(rows)},
-            "fields": field_metrics(rows, seed), "format_compliance": format_compliance(rows),
-            "robustness": robustness(rows, seed)}
+    """All metrics of a scored suite (`home` rows only in the home-ground numbers)."""
+    away = [r for r in rows if r["family"] != "home"]
+    home = [r for r in rows if r["family"] == "home"]
+    robust = robustness(away, seed, reference=_mean(r["correct"] for r in home) if home else None)
+    return {"overall": {"exact_match": _ci(away, "correct", seed), "token_f1": _ci(away, "f1", seed),
+                        "unparsed": sum(not r["parsed"] for r in away), "rows": len(away)},
+            "fields": field_metrics(away, seed), "format_compliance": format_compliance(away),
+            "robustness": robust, "home_ground": home_and_drop(rows, robust, seed), "seen_split": seen_split(rows, seed)}
 
 # %% ../nbs/15_evaluate.ipynb #5780a536
 def mcnemar_p(b: int, c: int) -> float:
@@ -326,11 +384,13 @@ def evaluate_run(run_dir, df, out, task=None, conversation=None, max_notes: int 
     """Evaluate a run on the validation notes of `df`; write predictions, metrics, plots and a report to `out`."""
     from meddialogue.inference import InferencePipeline
     task, conversation = load_run_task(run_dir, task, conversation)
+    run = read_run(run_dir)
     prep = DataPrep(task, conversation)
     notes = validation_records(prep, df, max_notes)
-    items = build_suite(prep, notes, fields_per_item, families, seed)
+    items = build_suite(prep, notes, fields_per_item, families, seed, mode=run["config"].get("mode", "conversational"))
     pipe = InferencePipeline.from_run(run_dir, max_new_tokens=max_new_tokens, batch_size=batch_size)
-    rows = score_items(items, pipe.generate([i.messages for i in items], progress=progress), task.output_fields)
+    answers = pipe.generate([i.messages for i in items], progress=progress)
+    rows = score_items(items, answers, task.output_fields, run.get("exposure"))
     metrics = compute_metrics(rows, seed)
     metrics["suite"] = {"notes": len(notes), "prompts": len(items), "fields_per_item": fields_per_item, "families": list(families)}
     write_evaluation(rows, metrics, out, f"Evaluation of {Path(run_dir).name}")

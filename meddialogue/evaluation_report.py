@@ -75,20 +75,34 @@ def _with_ci(m: dict) -> str:
     """A `{"value", "ci95"}` as `value (95% CI low–high)`."""
     return f"{_pct(m['value'])} (95% CI {_pct(m['ci95'][0])}–{_pct(m['ci95'][1])})"
 
+def _home_lines(metrics: dict) -> list[str]:
+    """Home-ground accuracy and the drops from it, as Markdown lines (none without `home` prompts)."""
+    h = metrics.get("home_ground") or {}
+    if not h.get("home"): return []
+    unseen = (f"on prompts unseen in training {_with_ci(h['unseen'])} (drop rate {_pct(h['drop_rate_unseen'])}); "
+              if h.get("unseen") else "no prompt was unseen in training; ")
+    return [f"- home ground (prompts drawn as in training): {_with_ci(h['home'])}; {unseen}"
+            f"worst variant {h['worst_variant']} {_pct(h['worst'])} (drop rate {_pct(h['drop_rate_worst'])})"]
+
 def _summary_lines(metrics: dict) -> list[str]:
     """The overall scores and the robustness measures, as Markdown lines."""
     o, r = metrics["overall"], metrics["robustness"]
     return [f"Exact match over all prompts and fields: {_with_ci(o['exact_match'])}; token F1 {_with_ci(o['token_f1'])}; "
             f"{o['unparsed']} of {o['rows']} field answers could not be parsed (counted wrong).", "", "## Robustness", "",
+            *_home_lines(metrics),
             f"- mean over variants {_pct(r['mean'])}; best {r['best'][0]} {_pct(r['best'][1])}; worst {r['worst'][0]} {_pct(r['worst'][1])}; spread {_pct(r['spread'])}",
             f"- notes right under every variant: {_pct(r['instance_worst_case'])}; answers consistent across variants: {_pct(r['consistency'])}; ProSA PSS {r['prosa_pss']:.3f}" if r["prosa_pss"] is not None else ""]
 
 # %% ../nbs/15a_evaluation_report.ipynb #afe90dd6
-def _families_table(robust: dict):
-    """Mean, worst and best variant accuracy per family, as a DataFrame of formatted cells."""
+def _families_table(metrics: dict):
+    """Mean, worst and best variant accuracy per family, and accuracy on its seen and unseen prompts, as formatted cells."""
     import pandas as pd
-    return pd.DataFrame([{"family": fam, "mean": _pct(v["mean"]), "worst": _pct(v["worst"]), "best": _pct(v["best"])}
-                         for fam, v in robust["families"].items()], columns=["family", "mean", "worst", "best"])
+    split = metrics.get("seen_split", {})
+    part = lambda fam, k: _pct(split[fam][k]["value"]) if split.get(fam, {}).get(k) else "–"
+    return pd.DataFrame([{"family": fam, "mean": _pct(v["mean"]), "worst": _pct(v["worst"]), "best": _pct(v["best"]),
+                          "seen in training": part(fam, "seen"), "unseen": part(fam, "unseen")}
+                         for fam, v in metrics["robustness"]["families"].items()],
+                        columns=["family", "mean", "worst", "best", "seen in training", "unseen"])
 
 def _fields_table(fields: dict):
     """Exact match (with CI), token F1, macro-F1 and unparsed count per field, as a DataFrame of formatted cells."""
@@ -100,7 +114,7 @@ def _fields_table(fields: dict):
 def report_markdown(metrics: dict, title: str) -> str:
     """A short Markdown report of the metrics."""
     lines = [f"# {title}", ""] + _summary_lines(metrics)
-    lines += ["", _families_table(metrics["robustness"]).to_markdown(index=False)]
+    lines += ["", _families_table(metrics).to_markdown(index=False)]
     lines += ["", "## Fields", "", _fields_table(metrics["fields"]).to_markdown(index=False)]
     lines += ["", "## Format compliance", ""] + [f"- {fmt}: {_pct(v['compliance'])} of {v['answers']} answers"
                                                  for fmt, v in metrics["format_compliance"].items()]

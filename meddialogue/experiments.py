@@ -17,14 +17,19 @@ from .files import write_text_atomic
 from .run_config import knob_names, parse_value
 
 # %% auto #0
-__all__ = ['EXPERIMENT_NOTEBOOK', 'EXPERIMENT_PARAMETERS', 'experiment_notebook', 'split_parameters', 'parse_grid', 'parse_sets',
-           'settings_for', 'setting_name', 'code_version', 'reuse_setting', 'run_experiment', 'experiment_record',
-           'aggregate', 'mean_ci', 'answers', 'plot_comparison', 'report']
+__all__ = ['EXPERIMENT_NOTEBOOK', 'EXPERIMENT_DEFAULTS', 'EXPERIMENT_PARAMETERS', 'BUDGETS', 'QUESTIONS', 'experiment_notebook',
+           'split_parameters', 'parse_grid', 'parse_sets', 'settings_for', 'setting_name', 'experiment_setup',
+           'code_version', 'reuse_setting', 'run_experiment', 'unseen_by_all', 'compare_arms', 'headline_accuracy',
+           'minimum_detectable_difference', 'notes_for_halfwidth', 'experiment_record', 'aggregate', 'mean_ci',
+           'answers', 'plot_comparison', 'report']
 
 # %% ../nbs/18_experiments.ipynb #94562c56
 EXPERIMENT_NOTEBOOK = "conversational_vs_instruction.ipynb"
 
-EXPERIMENT_PARAMETERS = ("task_file", "data_file", "fields", "n_patients", "eval_notes", "fields_per_item")
+EXPERIMENT_DEFAULTS = {"task_file": "", "data_file": "", "fields": "", "n_patients": 20, "eval_notes": 2, "fields_per_item": 2,
+                       "arms": "conversational,single_turn,instruction", "budget": "trained_tokens", "heldout_formats": "markdown",
+                       "families": ""}
+EXPERIMENT_PARAMETERS = tuple(EXPERIMENT_DEFAULTS)
 
 def experiment_notebook(path=None) -> Path:
     """The experiment notebook: `path`, the source tree's `nbs/experiments/` copy, or the one shipped in the package."""
@@ -70,6 +75,45 @@ def setting_name(setting: dict) -> str:
     """A folder name for a setting, e.g. `lora_r-8_seed-0`."""
     return "_".join(f"{k}-{v}" for k, v in setting.items()).replace("/", "-")
 
+# %% ../nbs/18_experiments.ipynb #70eadf14
+BUDGETS = ("trained_tokens", "steps")
+
+def _names(text: str, allowed, what: str) -> list[str]:
+    names = [n.strip() for n in str(text).split(",") if n.strip()]
+    for n in names:
+        if n not in allowed: raise ConfigError(f"unknown {what} {n!r}; use {', '.join(allowed)}{close_match_hint(n, allowed)}")
+    return names
+
+def _only_fields(task, fields: str):
+    from dataclasses import asdict
+    from meddialogue.config import TaskConfig
+    keep = [f.strip() for f in fields.split(",") if f.strip()]
+    return TaskConfig(**{**asdict(task), "output_fields": keep, "field_ordering": [f for f in task.field_ordering if f in keep],
+                         "question_templates": {f: t for f, t in task.question_templates.items() if f in keep}})
+
+def experiment_setup(model: str = "tiny", settings: dict | None = None, **parameters):
+    """`(config, arms, families)` of one setting: the run configuration every arm shares, checked for an answerable design."""
+    from meddialogue.evaluate import FAMILIES
+    from meddialogue.run_config import MODES, RunConfig, load_run_config
+    from meddialogue.synthetic import malnutrition_task
+    p = {**EXPERIMENT_DEFAULTS, **parameters}
+    config = load_run_config(p["task_file"]) if p["task_file"] else RunConfig(*malnutrition_task())
+    config.update(model=model, **(settings or {}))
+    config.update(heldout_formats=p["heldout_formats"])
+    if p["fields"]: config.task = _only_fields(config.task, p["fields"])
+    arms = _names(p["arms"], MODES, "arm")
+    if not arms: raise ConfigError(f"arms names no arm; use some of {', '.join(MODES)}")
+    families = _names(p["families"], FAMILIES, "variant family") or list(FAMILIES)
+    if p["budget"] not in BUDGETS: raise ConfigError(f"budget must be one of {', '.join(BUDGETS)}, got {p['budget']!r}")
+    conv = config.conversation
+    needs = [need for need, ok in (("the heldout family", "heldout" in families),
+                                   ("held-out templates (heldout_templates_per_field > 0)", conv.heldout_templates_per_field > 0),
+                                   ("held-out styles (heldout_styles)", bool(conv.heldout_styles)),
+                                   ("two or more fields per prompt (fields_per_item)", p["fields_per_item"] >= 2),
+                                   ("a held-out format (heldout_formats)", bool(conv.heldout_formats))) if not ok]
+    if needs: raise ConfigError(f"no evaluation prompt would be unseen by every arm; the design needs {', '.join(needs)}")
+    return config, arms, families
+
 # %% ../nbs/18_experiments.ipynb #80e914cf
 def code_version() -> str:
     """The code that runs: `git:<commit>` (`+dirty` with uncommitted changes) in a source checkout, else the package version."""
@@ -104,6 +148,7 @@ def reuse_setting(folder: Path, params: dict, version: str) -> bool:
     return True
 
 
+
 # %% ../nbs/18_experiments.ipynb #77b5ef4f
 def _plan(out: Path, model: str, seeds, grid: dict, parameters: dict) -> list[tuple[Path, dict]]:
     plan = []
@@ -121,6 +166,7 @@ def run_experiment(out, model: str = "tiny", seeds=(0,), grid: dict | None = Non
     split_parameters({**parameters, **(grid or {})})
     out, version = Path(out), code_version()
     plan = _plan(out, model, seeds, grid or {}, parameters)
+    for _, params in plan: experiment_setup(**{k: v for k, v in params.items() if k != "out_dir"})
     reused = [reuse_setting(folder, params, version) for folder, params in plan]   # every check before any run
     for (folder, params), done in zip(plan, reused):
         if done:
@@ -138,7 +184,72 @@ def run_experiment(out, model: str = "tiny", seeds=(0,), grid: dict | None = Non
     return [folder for folder, _ in plan]
 
 
+
 # %% ../nbs/18_experiments.ipynb #b1cd4abe
+QUESTIONS = {
+    "RQ1": ("conversational", "instruction", "Is conversational fine-tuning more robust to varied questions than instruction fine-tuning?"),
+    "RQ2": ("conversational", "single_turn", "Do multi-turn dialogues teach better than single-turn examples?"),
+    "diversity": ("single_turn", "instruction", "Does diverse phrasing alone, one exchange per example, beat the fixed instruction?"),
+}
+
+_VERDICTS = {
+    "RQ1": ("conversational fine-tuning was more robust than instruction fine-tuning",
+            "instruction fine-tuning was more robust than conversational fine-tuning"),
+    "RQ2": ("multi-turn conversations taught better than the same exchanges one per example",
+            "the exchanges one per example taught better than multi-turn conversations"),
+    "diversity": ("diverse single-turn phrasing beat the fixed instruction", "the fixed instruction beat diverse single-turn phrasing"),
+}
+
+def _item(r: dict) -> tuple:
+    return (r["id"], r["family"], r["variant"], r["field"])
+
+def unseen_by_all(rows_by_arm: dict) -> set:
+    """The `(note, family, variant, field)` items that no arm saw in training by template, style or format."""
+    keys = None
+    for arm, rows in rows_by_arm.items():
+        if any(r.get("seen") is None for r in rows):
+            raise MedDialogueError(f"the {arm} arm's predictions do not say what it saw in training; evaluate it again with this version")
+        unseen = {_item(r) for r in rows if r["family"] != "home" and r["seen"] == []}
+        keys = unseen if keys is None else keys & unseen
+    return keys or set()
+
+def compare_arms(rows_by_arm: dict, seed: int = 0) -> dict:
+    """Each question whose two arms ran: their paired comparison on the items unseen by every arm."""
+    from meddialogue.evaluate import paired_comparison
+    keys = unseen_by_all(rows_by_arm)
+    if not keys: raise MedDialogueError("no evaluation prompt was unseen by every arm; hold out templates, styles and a format")
+    on = {arm: [r for r in rows if _item(r) in keys] for arm, rows in rows_by_arm.items()}
+    return {q: {"a": a, "b": b, **paired_comparison(on[a], on[b], seed=seed)}
+            for q, (a, b, _) in QUESTIONS.items() if a in on and b in on}
+
+def headline_accuracy(rows: list[dict], keys: set, seed: int = 0) -> dict:
+    """`{"value", "ci95", "n"}`: accuracy on the items in `keys`, bootstrapping notes."""
+    from collections import defaultdict
+    from meddialogue.evaluate import bootstrap_ci
+    by_note = defaultdict(list)
+    for r in rows:
+        if _item(r) in keys: by_note[r["id"]].append(float(r["correct"]))
+    est, lo, hi = bootstrap_ci(by_note, seed=seed)
+    return {"value": est, "ci95": [lo, hi], "n": sum(len(v) for v in by_note.values())}
+
+# %% ../nbs/18_experiments.ipynb #267cfbe3
+def minimum_detectable_difference(ci_low: float, ci_high: float, seeds: int = 1, power: float = 0.8) -> float | None:
+    """Smallest difference detected with `power` at α = 0.05, from a 95% CI (normal for one seed, t across `seeds`); None for a zero-width CI."""
+    from scipy import stats
+    if not ci_high > ci_low: return None
+    if seeds < 2:
+        se = (ci_high - ci_low) / (2 * stats.norm.ppf(0.975))
+        return float((stats.norm.ppf(0.975) + stats.norm.ppf(power)) * se)
+    se = (ci_high - ci_low) / (2 * stats.t.ppf(0.975, seeds - 1))
+    return float((stats.t.ppf(0.975, seeds - 1) + stats.t.ppf(power, seeds - 1)) * se)
+
+def notes_for_halfwidth(notes: int, ci_low: float, ci_high: float, target: float = 0.05) -> int | None:
+    """Notes needed for a 95% CI of ± `target`, scaling from `notes` notes and their CI."""
+    import math
+    half = (ci_high - ci_low) / 2
+    return math.ceil(round(notes * (half / target) ** 2, 6)) if half > 0 else None
+
+# %% ../nbs/18_experiments.ipynb #1a47f493
 def experiment_record(out) -> dict:
     """What the last `run_experiment` into `out` ran (`experiment.json`): its code version and settings, reused or not."""
     path = Path(out) / "experiment.json"
@@ -149,23 +260,37 @@ def _result_paths(out) -> list[Path]:
     if not record: return sorted(Path(out).glob("*/results.json"))
     return [Path(out) / s["folder"] / "results.json" for s in record["settings"] if (Path(out) / s["folder"] / "results.json").is_file()]
 
+def _value(m, key="value"):
+    return m[key] if m else None
+
+def _arm_row(base: dict, arm: str, a: dict) -> dict:
+    em, hg, rb, tokens = a["overall"]["exact_match"], a["home_ground"], a["robustness"], a["run"]["tokens"]
+    u = a["unseen_by_all"]
+    return {**base, "arm": arm, "steps": a["run"]["steps"], "tokens_processed": tokens["processed"],
+            "tokens_not_padding": tokens["not_padding"], "tokens_trained": tokens["trained"],
+            "home": _value(hg["home"]), "unseen": u["value"], "unseen_low": u["ci95"][0], "unseen_high": u["ci95"][1],
+            "drop_rate_unseen": a["drop_rate_unseen_by_all"], "worst_variant": hg["worst_variant"], "worst": hg["worst"],
+            "drop_rate_worst": hg["drop_rate_worst"], "exact_match": em["value"], "ci_low": em["ci95"][0], "ci_high": em["ci95"][1],
+            "spread": rb["spread"], "instance_worst_case": rb["instance_worst_case"], "consistency": rb["consistency"],
+            "prosa_pss": rb["prosa_pss"]}
+
 def aggregate(out):
     """`(arms, families, comparisons)` DataFrames from the settings of the last run into `out` (every `results.json` without a record)."""
     import pandas as pd
     arms, families, comparisons = [], [], []
     for path in _result_paths(out):
         r = json.loads(path.read_text())
+        if "comparisons" not in r: raise MedDialogueError(f"{path} was written by an older experiment notebook; run the experiment again")
         base = {"setting": path.parent.name, **r["parameters"]}
         for arm, a in r["arms"].items():
-            em = a["overall"]["exact_match"]
-            arms.append({**base, "arm": arm, "exact_match": em["value"], "ci_low": em["ci95"][0], "ci_high": em["ci95"][1],
-                         "spread": a["robustness"]["spread"], "worst_variant": a["robustness"]["worst"][1] if a["robustness"]["worst"] else None,
-                         "instance_worst_case": a["robustness"]["instance_worst_case"], "consistency": a["robustness"]["consistency"],
-                         "prosa_pss": a["robustness"]["prosa_pss"], "tokens_not_padding": a["run"]["tokens"]["not_padding"]})
+            arms.append(_arm_row(base, arm, a))
+            split = a["seen_split"]
             for fam, v in a["robustness"]["families"].items():
-                families.append({**base, "arm": arm, "family": fam, "mean": v["mean"], "worst": v["worst"], "best": v["best"]})
-        comparisons.append({**base, **{k: v for k, v in r["comparison"].items() if k != "ci95"},
-                            "ci_low": r["comparison"]["ci95"][0], "ci_high": r["comparison"]["ci95"][1]})
+                families.append({**base, "arm": arm, "family": fam, "mean": v["mean"], "worst": v["worst"], "best": v["best"],
+                                 "seen": _value(split.get(fam, {}).get("seen")), "unseen": _value(split.get(fam, {}).get("unseen"))})
+        for q, c in r["comparisons"].items():
+            comparisons.append({**base, "question": q, **{k: v for k, v in c.items() if k != "ci95"},
+                                "ci_low": c["ci95"][0], "ci_high": c["ci95"][1]})
     if not arms: raise MedDialogueError(f"no results.json under {out}")
     return pd.DataFrame(arms), pd.DataFrame(families), pd.DataFrame(comparisons)
 
@@ -179,26 +304,31 @@ def mean_ci(values) -> tuple[float, float, float]:
     h = se * stats.t.ppf(0.975, len(values) - 1) if se > 0 else 0.0
     return m, m - h, m + h
 
-_NOT_GRID = {"setting", "seed", "out_dir", "difference", "mcnemar_p", "a_only_correct", "b_only_correct", "items", "notes",
-             "ci_low", "ci_high"}
+_NOT_GRID = {"setting", "seed", "out_dir", "question", "a", "b", "difference", "mcnemar_p", "a_only_correct", "b_only_correct",
+             "items", "notes", "ci_low", "ci_high"}
 
 def answers(comparisons) -> list[dict]:
-    """One answer per grid point: the mean difference, its 95% CI and how that CI was computed."""
+    """One answer per question and grid point: the mean difference, its 95% CI, how it was computed, and the minimum detectable difference."""
     varying = [c for c in comparisons.columns if c not in _NOT_GRID and comparisons[c].astype(str).nunique() > 1]
-    groups = comparisons.groupby(varying, sort=True) if varying else [((), comparisons)]
     out = []
-    for key, rows in groups:
-        key = key if isinstance(key, tuple) else (key,)
-        if len(rows) == 1:
-            r = rows.iloc[0]
-            d, lo, hi, how = r["difference"], r["ci_low"], r["ci_high"], f"paired bootstrap over {int(r['notes'])} notes, 1 seed"
-        else:
-            d, lo, hi = mean_ci(rows["difference"]); how = f"t-interval across {len(rows)} seeds"
-        if lo > 0: verdict = "conversational fine-tuning was more robust than instruction fine-tuning"
-        elif hi < 0: verdict = "instruction fine-tuning was more robust than conversational fine-tuning"
-        else: verdict = "the data do not show a difference between the arms"
-        out.append({"grid": dict(zip(varying, key)), "difference": float(d), "ci_low": float(lo), "ci_high": float(hi),
-                    "seeds": len(rows), "ci_method": how, "verdict": verdict})
+    for q in [q for q in QUESTIONS if q in set(comparisons["question"])]:
+        rows_q = comparisons[comparisons["question"] == q]
+        for key, rows in (rows_q.groupby(varying, sort=True) if varying else [((), rows_q)]):
+            key = key if isinstance(key, tuple) else (key,)
+            notes = int(rows["notes"].iloc[0])
+            if len(rows) == 1:
+                r = rows.iloc[0]
+                d, lo, hi, how = r["difference"], r["ci_low"], r["ci_high"], f"paired bootstrap over {notes} notes, 1 seed"
+            else:
+                d, lo, hi = mean_ci(rows["difference"]); how = f"t-interval across {len(rows)} seeds"
+            better, worse = _VERDICTS[q]
+            verdict = better if lo > 0 else worse if hi < 0 else "the data do not show a difference between the arms"
+            per_seed = [notes_for_halfwidth(int(r.notes), r.ci_low, r.ci_high) for r in rows.itertuples()]
+            out.append({"question": q, "a": rows["a"].iloc[0], "b": rows["b"].iloc[0], "grid": dict(zip(varying, key)),
+                        "difference": float(d), "ci_low": float(lo), "ci_high": float(hi), "seeds": len(rows),
+                        "notes": notes, "items": int(rows["items"].iloc[0]), "ci_method": how, "verdict": verdict,
+                        "mdd": minimum_detectable_difference(lo, hi, len(rows)),
+                        "notes_for_5_points": max([n for n in per_seed if n is not None], default=None)})
     return out
 
 # %% ../nbs/18_experiments.ipynb #5f4a9c53
@@ -207,7 +337,7 @@ def plot_comparison(families, path) -> None:
     import matplotlib; matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fams = sorted(families["family"].unique())
-    arms = sorted(families["arm"].unique())
+    arms = list(dict.fromkeys(families["arm"]))
     fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(fams) + 2), 3.8))
     width = 0.8 / len(arms)
     for i, arm in enumerate(arms):
@@ -218,28 +348,58 @@ def plot_comparison(families, path) -> None:
     ax.set_ylim(0, 1); ax.set_ylabel("accuracy"); ax.legend()
     fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
 
+_f3 = lambda x: "–" if x is None or x != x else f"{x:.3f}"
+
 def _arms_table(arms):
-    """One row per setting and arm: exact match with its CI, spread, notes right under every variant."""
-    return arms.assign(**{"exact match (95% CI)": [f"{r.exact_match:.3f} ({r.ci_low:.3f}–{r.ci_high:.3f})" for r in arms.itertuples()],
-                          "notes right under every variant": arms["instance_worst_case"]}
-                       )[["setting", "arm", "exact match (95% CI)", "spread", "notes right under every variant"]]
+    """One row per setting and arm: budget, tokens, home ground, the headline, worst variant and drop rates."""
+    return _frame([{"setting": r.setting, "arm": r.arm, "steps": r.steps, "tokens processed": r.tokens_processed,
+                      "tokens trained": r.tokens_trained, "home ground": _f3(r.home),
+                      "unseen by every arm (95% CI)": f"{r.unseen:.3f} ({r.unseen_low:.3f}–{r.unseen_high:.3f})",
+                      "drop rate home → unseen": _f3(r.drop_rate_unseen), "worst variant": f"{r.worst_variant} {_f3(r.worst)}",
+                      "drop rate home → worst": _f3(r.drop_rate_worst), "all other prompts": _f3(r.exact_match)}
+                     for r in arms.itertuples()])
 
 def _comparisons_table(comparisons):
-    """One row per setting: the difference with its paired bootstrap CI, and McNemar's p."""
-    return comparisons.assign(**{"difference (95% paired bootstrap CI)": [f"{r.difference:+.3f} ({r.ci_low:+.3f} to {r.ci_high:+.3f})"
-                                                                          for r in comparisons.itertuples()],
-                                 "McNemar p": [f"{p:.3g}" for p in comparisons["mcnemar_p"]]}
-                              )[["setting", "difference (95% paired bootstrap CI)", "McNemar p"]]
+    """One row per setting and question: the difference with its paired bootstrap CI, and McNemar's p."""
+    return _frame([{"setting": r.setting, "question": r.question, "arms": f"{r.a} − {r.b}",
+                      "difference (95% paired bootstrap CI)": f"{r.difference:+.3f} ({r.ci_low:+.3f} to {r.ci_high:+.3f})",
+                      "McNemar p": f"{r.mcnemar_p:.3g}", "prompts × fields": r.items, "notes": r.notes} for r in comparisons.itertuples()])
+
+def _seen_table(families):
+    """Accuracy per family and arm on the prompts each arm saw in training and on the others (mean over settings)."""
+    table = families.groupby(["family", "arm"], sort=False)[["seen", "unseen"]].mean().unstack("arm")
+    arms = list(dict.fromkeys(families["arm"]))
+    table = table.reindex(columns=[(part, arm) for arm in arms for part in ("seen", "unseen")])
+    table.columns = [f"{arm}: {part}" for part, arm in table.columns]
+    return table.sort_index().map(_f3)
+
+def _frame(rows):
+    import pandas as pd
+    return pd.DataFrame(rows)
 
 def _answer_lines(comparisons) -> list[str]:
     pct = lambda x: f"{100 * x:+.1f} points"
     lines = []
     for a in answers(comparisons):
         where = ", ".join(f"{k}={v}" for k, v in a["grid"].items())
-        lines += [f"**Answer{' for ' + where if where else ''}:** {a['verdict']}: accuracy over all held-out variants, "
-                  f"conversational minus instruction, {pct(a['difference'])} (95% CI {pct(a['ci_low'])} to "
-                  f"{pct(a['ci_high'])}; {a['ci_method']}).", ""]
+        notes = f" About {a['notes_for_5_points']} evaluation notes per seed would make each seed's 95% CI ±5 points." if a["notes_for_5_points"] else ""
+        lines += [f"**{a['question']}{' for ' + where if where else ''}: {QUESTIONS[a['question']][2]}** {a['verdict'][0].upper()}{a['verdict'][1:]}: "
+                  f"{a['a']} minus {a['b']}, {pct(a['difference'])} (95% CI {pct(a['ci_low'])} to {pct(a['ci_high'])}; "
+                  f"{a['ci_method']}), over {a['items']} field answers to prompts no arm saw in training, on {a['notes']} notes. "
+                  + (f"The smallest difference this design detects with 80% power is about {100 * a['mdd']:.0f} points.{notes}"
+                     if a["mdd"] is not None else "Every note (and seed) gave the same difference, so the design's power cannot be estimated."), ""]
     return lines
+
+def _design_lines(out: Path, arms) -> list[str]:
+    first = json.loads(_result_paths(out)[0].read_text())
+    design, params = first.get("design", {}), first["parameters"]
+    budget = design.get("budget", params.get("budget"))
+    how = (f"trained tokens (the tokens whose loss counts) matched to the {design.get('reference_arm')} arm's"
+           if budget == "trained_tokens" else "the same optimizer steps of the same batch size for every arm")
+    held = design.get("heldout", {})
+    return [f"Design: arms {', '.join(dict.fromkeys(arms['arm']))}; budget: {how} (the default is trained tokens; "
+            f"`budget=steps` matches steps instead). Held out from every arm: {held.get('templates_per_field', '?')} question "
+            f"templates per field, styles {', '.join(held.get('styles', [])) or 'none'}, formats {', '.join(held.get('formats', [])) or 'none'}."]
 
 def report(out) -> str:
     """Aggregate an experiment folder: tables, the comparison plot and `report.md`; returns the report text."""
@@ -248,20 +408,23 @@ def report(out) -> str:
     arms.to_csv(out / "results.csv", index=False); arms.to_parquet(out / "results.parquet", index=False)
     families.to_csv(out / "families.csv", index=False); comparisons.to_csv(out / "comparisons.csv", index=False)
     plot_comparison(families, out / "comparison.png")
-    per_family = families.pivot_table(index="family", columns="arm", values="mean", aggfunc="mean")
+    per_family = families.pivot_table(index="family", columns="arm", values="mean", aggfunc="mean", sort=False)
     record = experiment_record(out)
     reused = [s["folder"] for s in record.get("settings", []) if s["reused"]]
     provenance = [f"Code: {record['code_version']}." if record else "",
                   f"Reused from an earlier run with the same parameters and code: {', '.join(reused)}." if reused else ""]
-    lines = ["# Conversational vs instruction fine-tuning", "", *_answer_lines(comparisons), *[p for p in provenance if p], "",
-             _arms_table(arms).to_markdown(index=False, floatfmt=".3f"), "",
-             _comparisons_table(comparisons).to_markdown(index=False), "",
+    lines = ["# Conversational, single-turn and instruction fine-tuning", "", *_answer_lines(comparisons),
+             *_design_lines(out, arms), "", *[p for p in provenance if p], "", "## Arms", "",
+             _arms_table(arms).to_markdown(index=False, disable_numparse=True), "",
+             "Home ground: each arm's own kind of training prompt, drawn for the evaluation notes. Drop rate: (home − x) / home.", "",
+             "## Comparisons", "", _comparisons_table(comparisons).to_markdown(index=False, disable_numparse=True), "",
              "The paired bootstrap resamples notes, so the prompts built from one note move together. McNemar's test "
-             "treats every prompt as independent, which they are not, so its p-value overstates the evidence; the answer "
-             "above uses the bootstrap interval.", "", "Accuracy per variant family (mean over settings):", "",
+             "treats every prompt as independent, which they are not, so its p-value overstates the evidence; the answers "
+             "above use the bootstrap interval.", "", "## Variant families", "",
+             "Accuracy per family, seen and unseen in each arm's training (by template, style or format; mean over settings):", "",
+             _seen_table(families).to_markdown(disable_numparse=True), "", "All prompts of each family (mean over settings):", "",
              per_family.to_markdown(floatfmt=".3f"), "",
              "![accuracy per variant family (error bars: 95% CI across seeds)](comparison.png)", ""]
     text = "\n".join(lines)
     write_text_atomic(out / "report.md", text)
     return text
-

@@ -20,7 +20,7 @@ __all__ = ['MODES', 'DTYPES', 'ADAPTER_METHODS', 'LORA_BIAS', 'TRAIN_ON', 'SCHED
            'parse_value', 'load_run_config', 'read_run']
 
 # %% ../nbs/01_run_config.ipynb #337f6558
-MODES = ("conversational", "instruction")
+MODES = ("conversational", "single_turn", "instruction")
 DTYPES = ("float32", "bfloat16", "float16")
 
 @dataclass
@@ -78,6 +78,7 @@ class TrainingConfig(Checked):
     max_length: int = 2048
     epochs: float = 1.0
     max_steps: int | None = None
+    max_trained_tokens: int | None = None
     batch_size: int = 8
     grad_accum: int = 1
     learning_rate: float = 2e-4
@@ -98,8 +99,10 @@ class TrainingConfig(Checked):
             if getattr(self, name) not in allowed: raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
         if not isinstance(self.role, str) or not self.role: raise ConfigError(f"role must be a message role such as assistant, got {self.role!r}")
         for name in ("max_length", "batch_size", "grad_accum", "logging_steps", "save_total_limit"): check_int(name, getattr(self, name), lo=1)
-        for name in ("max_steps", "eval_steps", "save_steps"):
+        for name in ("max_steps", "max_trained_tokens", "eval_steps", "save_steps"):
             if getattr(self, name) is not None: check_int(name, getattr(self, name), lo=1)
+        if self.max_steps is not None and self.max_trained_tokens is not None:
+            raise ConfigError("set max_steps or max_trained_tokens, not both")
         check_number("epochs", self.epochs, lo=0, lo_open=True)
         check_number("learning_rate", self.learning_rate, lo=0, hi=1)
         check_number("weight_decay", self.weight_decay, lo=0)
@@ -188,7 +191,10 @@ def update(self: RunConfig, **settings) -> RunConfig:
     """Set knobs by name (`learning_rate=1e-3`, `lora_r=8`, `model="smollm2-135m"`); each is checked as it is set."""
     for key, value in settings.items():
         section, name = _resolve_knob(key)
-        setattr(self if section is None else getattr(self, section), name, value)
+        target = self if section is None else getattr(self, section)
+        if isinstance(getattr(target, name), list) and isinstance(value, str):   # a list knob typed as a,b,c
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        setattr(target, name, value)
     return self
 
 # %% ../nbs/01_run_config.ipynb #51254c2c

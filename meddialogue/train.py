@@ -22,7 +22,7 @@ from fastcore.basics import patch
 
 from .chat import chat_format, template_hash, tokenize_conversations
 from .config import MedDialogueError
-from .conversations import DataPrep
+from .conversations import DataPrep, exposure
 from .files import write_text_atomic
 from .run_config import AdapterConfig, RunConfig, TrainingConfig
 
@@ -30,7 +30,7 @@ log = logging.getLogger("meddialogue")
 
 # %% auto #0
 __all__ = ['log', 'choose_backend', 'encode_examples', 'length_grouped_batches', 'collate', 'token_loss_sum', 'load_for_training',
-           'data_hash', 'make_scheduler', 'Trainer', 'plot_losses']
+           'trained_token_count', 'data_hash', 'make_scheduler', 'Trainer', 'plot_losses']
 
 # %% ../nbs/13_train.ipynb #01c75106
 def choose_backend(requested: str = "auto") -> tuple[str, str]:
@@ -163,6 +163,10 @@ def _load_unsloth(model_cfg, lora_cfg, train_cfg, seed: int):
     return model, tok, template
 
 # %% ../nbs/13_train.ipynb #b5c44b94
+def trained_token_count(encoded: dict) -> int:
+    """Tokens of one encoded example whose loss counts (labels after the first that are not -100)."""
+    return sum(1 for l in encoded["labels"][1:] if l != -100)
+
 def data_hash(examples) -> str:
     """sha256 of the examples as JSON lines (what was trained on, byte for byte)."""
     h = hashlib.sha256()
@@ -192,11 +196,21 @@ class Trainer:
         train, validation = self.prepare(df)
         return self.train(train, validation, out, **kwargs)
 
-    def _plan(self, n_examples: int):
-        batches_per_epoch = math.ceil(n_examples / self.cfg.batch_size)
+    def _plan(self, encoded):
+        """`(batches per epoch, optimizer steps)`: from `max_trained_tokens`, `max_steps` or `epochs`."""
+        batches_per_epoch = math.ceil(len(encoded) / self.cfg.batch_size)
+        if self.cfg.max_trained_tokens: return batches_per_epoch, self._steps_for_tokens(encoded, batches_per_epoch)
         steps_per_epoch = math.ceil(batches_per_epoch / self.cfg.grad_accum)
-        total = self.cfg.max_steps or max(1, math.ceil(self.cfg.epochs * steps_per_epoch))
-        return batches_per_epoch, total
+        return batches_per_epoch, self.cfg.max_steps or max(1, math.ceil(self.cfg.epochs * steps_per_epoch))
+
+    def _steps_for_tokens(self, encoded, batches_per_epoch: int) -> int:
+        """The fewest optimizer steps whose batches (in the run's order) hold `max_trained_tokens` trained tokens."""
+        counts = {id(x): trained_token_count(x) for x in encoded}
+        cache, seen, step = {}, 0, 0
+        while seen < self.cfg.max_trained_tokens:
+            seen += sum(counts[id(x)] for b in self._micro_batches(step, encoded, batches_per_epoch, cache) for x in b)
+            step += 1
+        return step
 
     def _micro_batches(self, step: int, encoded, batches_per_epoch: int, cache: dict):
         out = []
@@ -274,7 +288,7 @@ def _optimizer(self: Trainer, model, total: int, out: Path, resume: bool):
 @patch
 def _step(self: Trainer, model, micro, params, optimizer, scheduler, pad_id, device, state) -> tuple[float, int]:
     import torch
-    n_trained = sum(sum(1 for l in x["labels"][1:] if l != -100) for b in micro for x in b)
+    n_trained = sum(trained_token_count(x) for b in micro for x in b)
     step_loss = 0.0
     for items in micro:
         batch = {k: v.to(device) for k, v in collate(items, pad_id).items()}
@@ -294,7 +308,7 @@ def _train(self: Trainer, train_examples, validation_examples, out, resume, call
     started = time.time()
     model, tok, template, pad_id, train_enc, val_enc, skipped = self._setup(train_examples, validation_examples, backend)
     device = next(model.parameters()).device
-    batches_per_epoch, total = self._plan(len(train_enc))
+    batches_per_epoch, total = self._plan(train_enc)
     eval_steps = self.cfg.eval_steps or max(1, total // 5)
     save_steps = self.cfg.save_steps or eval_steps
     params, optimizer, scheduler, state = self._optimizer(model, total, out, resume)
@@ -347,7 +361,7 @@ def _finish(self: Trainer, out, model, tok, template, backend, reason, train_exa
         "data": {"train_examples": len(train_examples), "validation_examples": len(validation_examples),
                  "trained_examples": len(train_enc), "validation_used": len(val_enc), "skipped": skipped,
                  "sha256": data_hash(train_examples + validation_examples), "order": "length-grouped, seeded by the run's seed and epoch"},
-        "steps": total, "tokens": {"processed": state["tokens"], "not_padding": state["real_tokens"],
+        "exposure": exposure(train_examples), "steps": total, "tokens": {"processed": state["tokens"], "not_padding": state["real_tokens"],
                                    "not_padding_share": state["real_tokens"] / max(1, state["tokens"]), "trained": state["trained_tokens"]},
         "loss": {"first_train": losses[0] if losses else None, "last_train": losses[-1] if losses else None,
                  "first_validation": evals[0] if evals else None, "last_validation": evals[-1] if evals else None},

@@ -52,7 +52,8 @@ class ConversationPreviewer:
         rec = self.records[self.row.value]
         if self.mode.value == "instruction": return self.prep.instruction_example(rec)
         if self.kind.value == "as generated" and self.style.value == "auto" and self.format.value == "auto":
-            return self.prep.conversation(rec)
+            conversation = self.prep.conversation(rec)
+            return conversation if self.mode.value == "conversational" else self.prep.exchanges_apart(conversation, rec)[0]
         fields = list(rec.values)
         style = None if self.style.value == "auto" else self.style.value
         if style is not None and len(fields) < 2: style = "single"
@@ -72,7 +73,7 @@ class ConversationPreviewer:
 
 # %% ../nbs/20_widgets.ipynb #0e9d089a
 class ExperimentLauncher:
-    """Start the conversational-vs-instruction experiment in the background and follow it."""
+    """Start the three-arm experiment (conversational, single-turn, instruction) in the background and follow it."""
     def __init__(self, out="experiments"):
         import ipywidgets as W
         self.out = W.Text(str(out), description="out")
@@ -139,7 +140,8 @@ def summarise_folder(path) -> dict:
         import pandas as pd
         arms = pd.read_csv(path / "results.csv")
         return {"folder": str(path), "kind": "experiment",
-                **{f"exact_match:{arm}": g["exact_match"].mean() for arm, g in arms.groupby("arm")}}
+                **{f"unseen:{arm}": g["unseen"].mean() for arm, g in arms.groupby("arm", sort=False)},
+                **{f"exact_match:{arm}": g["exact_match"].mean() for arm, g in arms.groupby("arm", sort=False)}}
     raise MedDialogueError(f"{path} is not a run, evaluation or experiment folder")
 
 class ResultsViewer:

@@ -97,7 +97,7 @@ def test_usage_errors_exit_2(capsys):
     status, out, err = call(capsys, "prepare", malnutrition_task_path())
     assert status == 2 and "Missing argument" in err
     status, out, err = call(capsys, "prepare", malnutrition_task_path(), "x.csv", "--out", "o", "--mode", "chatty")
-    assert (status, err) == (2, "error: mode must be one of conversational, instruction, got 'chatty'\n")
+    assert (status, err) == (2, "error: mode must be one of conversational, single_turn, instruction, got 'chatty'\n")
     assert call(capsys, "prepare", malnutrition_task_path(), "x.csv", "--out", "o", "--seed", "one")[0] == 2
     assert call(capsys, "no-such-command")[0] == 2
     status, out, err = call(capsys, "train", "--help")

@@ -98,7 +98,8 @@ def conversations_hash(task, conv, df):
     h = hashlib.sha256()
     for part in prep.prepare(df, "conversational") + prep.prepare(df, "instruction"):
         for ex in part:
-            h.update(json.dumps(ex, sort_keys=True, ensure_ascii=False).encode())
+            turns = [{k: v for k, v in t.items() if k != "templates"} for t in ex["metadata"]["turns"]]  # ids added later
+            h.update(json.dumps({**ex, "metadata": {**ex["metadata"], "turns": turns}}, sort_keys=True, ensure_ascii=False).encode())
     return h.hexdigest()
 
 

@@ -29,8 +29,8 @@ def test_launcher_runs_the_experiment_in_the_background_and_viewer_compares(tmp_
     launcher.start()
     assert launcher.run_button.disabled          # the notebook is free while it runs
     assert launcher.wait(timeout=600) == 0, launcher.log.value[-2000:]
-    assert "**Answer:**" in launcher.result.value
+    assert "**RQ1: " in launcher.result.value and "**RQ2: " in launcher.result.value
     viewer = ResultsViewer([tmp_path / "exp", tmp_path / "exp" / "seed-0" / "conversational" / "eval",
                             tmp_path / "exp" / "seed-0" / "instruction" / "run"])
     assert [r["kind"] for r in viewer.rows] == ["experiment", "evaluation", "run"]
-    assert "exact_match:conversational" in viewer.table.value
+    assert "exact_match:conversational" in viewer.table.value and "unseen:single_turn" in viewer.table.value
