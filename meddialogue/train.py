@@ -309,6 +309,7 @@ def _train(self: Trainer, train_examples, validation_examples, out, resume, call
     model, tok, template, pad_id, train_enc, val_enc, skipped = self._setup(train_examples, validation_examples, backend)
     device = next(model.parameters()).device
     batches_per_epoch, total = self._plan(train_enc)
+    self.total_steps = total                                   # known before the first step, for progress lines
     eval_steps = self.cfg.eval_steps or max(1, total // 5)
     save_steps = self.cfg.save_steps or eval_steps
     params, optimizer, scheduler, state = self._optimizer(model, total, out, resume)

@@ -59,11 +59,12 @@ def _check_turn(prep: DataPrep, ex: dict, rec: Record, i: int, t: dict, template
     except ResponseParseError as e: problems.append(f"{eid}: turn {i} answer does not parse: {e}"); return
     expected = {f: rec.values.get(f) for f in fields}
     if parsed != expected: problems.append(f"{eid}: turn {i} answer differs from the row's values")
-    if meta["mode"] == "conversational" and not t["typo"]:
+    if t["format"] in prep.conv.heldout_formats and not heldout_ok: problems.append(f"{eid}: held-out format {t['format']} in training")
+    if meta["mode"] in ("conversational", "single_turn") and not t["typo"]:
         text = question.casefold()
         for f in fields:
             if not _template_found(text, templates[f]): problems.append(f"{eid}: turn {i} answers {f!r} without asking it")
-    if not heldout_ok and meta["mode"] == "conversational":
+    if not heldout_ok and meta["mode"] in ("conversational", "single_turn"):
         text = question.casefold()
         for f in fields:
             unique = [h for h in prep.heldout_templates[f] if not any(clause(lower_first(h)).casefold() in clause(lower_first(x)).casefold() for x in prep.templates[f])]
@@ -76,7 +77,8 @@ def verify_examples(prep: DataPrep, df: pd.DataFrame, train: list[dict], validat
     by_id = {r.id: r for r in records}
     problems = []
     ids = [e["id"] for e in train + validation]
-    if len(ids) != len(set(ids)): problems.append("an id appears in more than one example")
+    keys = [(e["id"], e["metadata"].get("exchange", 0)) for e in train + validation]   # single_turn: one example per exchange
+    if len(keys) != len(set(keys)): problems.append("an id appears in more than one example")
     if set(ids) != set(by_id):
         problems.append(f"examples and usable rows differ: {len(set(by_id) - set(ids))} rows without an example, {len(set(ids) - set(by_id))} examples without a row")
     for s in skipped:

@@ -70,3 +70,14 @@ def test_same_seed_same_bytes_and_a_changed_rerun_is_refused(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     assert "reused" in r.stdout and "Reused from an earlier run with the same parameters and code: seed-0." in (a / "report.md").read_text()
     assert (a / "seed-0" / "results.json").read_bytes() == before
+
+
+def test_the_notebook_parameters_are_the_experiment_defaults():
+    import ast
+    from meddialogue.experiments import EXPERIMENT_DEFAULTS, experiment_notebook
+    cells = json.loads(experiment_notebook().read_text())["cells"]
+    [cell] = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    tree = ast.parse("".join(cell["source"]))
+    found = {node.targets[0].id: ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)}
+    assert {k: found[k] for k in EXPERIMENT_DEFAULTS} == EXPERIMENT_DEFAULTS
+    assert set(found) == {*EXPERIMENT_DEFAULTS, "model", "settings", "out_dir"}
