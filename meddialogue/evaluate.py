@@ -159,7 +159,16 @@ def compliant_answer(answer: str, fmt: str, asked, known_fields=()) -> bool:
     try: parse_response(answer, fmt, list(asked) + [f for f in extra if f in present]); return True
     except ResponseParseError: return False
 
-# %% ../nbs/15_evaluate.ipynb #f6fd3e56
+# %% ../nbs/15_evaluate.ipynb #be0591c8
+def _lenient_fields(answer: str, fmt: str, asked, known_fields=()) -> dict:
+    """The asked fields read leniently from `answer`; the task's other fields are read too, so that a label line of
+    one of them ends the value before it instead of running into it."""
+    extra = [f for f in known_fields if f not in asked]
+    parsed = parse_response(answer, fmt, list(asked) + extra, lenient=True) if extra else {}
+    if any(f not in parsed for f in asked): parsed = {**parse_response(answer, fmt, asked, lenient=True), **parsed}
+    return {f: parsed[f] for f in asked if f in parsed}
+
+# %% ../nbs/15_evaluate.ipynb #d4713051
 def score_items(items: list[EvalItem], answers: list[str], known_fields=(), exposed: dict | None = None) -> list[dict]:
     """One row per (item, field): prediction, correctness, token F1, compliance, and what of the prompt the run saw in training."""
     if len(items) != len(answers): raise ValueError(f"{len(items)} items but {len(answers)} answers")
@@ -167,7 +176,7 @@ def score_items(items: list[EvalItem], answers: list[str], known_fields=(), expo
     for item, answer in zip(items, answers):
         seen = seen_in(exposed, item.templates, item.style, item.format) if exposed is not None else None
         compliant = compliant_answer(answer, item.format, item.fields, known_fields)
-        parsed = parse_response(answer, item.format, item.fields, lenient=True)
+        parsed = _lenient_fields(answer, item.format, item.fields, known_fields)
         for f in item.fields:
             pred = parsed.get(f)
             rows.append({"id": item.id, "family": item.family, "variant": item.variant, "format": item.format, "field": f,
