@@ -326,32 +326,38 @@ def split(self: DataPrep, records: list[Record]) -> tuple[list[Record], list[Rec
 
 # %% ../nbs/08_conversations.ipynb #59a4e65b
 @patch
-def _prepare(self: DataPrep, df, make, mode, progress):
-    with _gc_paused(): return self._prepare_all(df, make, mode, progress)
+def example_maker(self: DataPrep, mode: str, stream: str | None = None):
+    """A function from a record to its examples in `mode`: drawn from the split's `stream` (prepare's), else from each row's own generator."""
+    if mode not in MODES: raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    rng = random.Random(f"{mode}:{stream}:{self.conv.seed}") if stream else None
+    if mode == "conversational": return lambda r: [self.conversation(r, rng)]
+    if mode == "instruction": return lambda r: [self.instruction_example(r)]
+    plan = random.Random(f"conversational:{stream}:{self.conv.seed}") if stream else None  # the conversational arm's own draws
+    return lambda r: self.exchanges_apart(self.conversation(r, plan), r, rng)
 
 @patch
-def _prepare_all(self: DataPrep, df, make, mode, progress):
+def _prepare(self: DataPrep, df, mode, progress):
+    with _gc_paused(): return self._prepare_all(df, mode, progress)
+
+@patch
+def _prepare_all(self: DataPrep, df, mode, progress):
     records, skipped = self.records(df)
     train_recs, val_recs = self.split(records)
     out = []
     for name, recs in (("train", train_recs), ("validation", val_recs)):
-        rng = random.Random(f"{mode}:{name}:{self.conv.seed}")
+        make = self.example_maker(mode, name)
         if progress:
             from tqdm.auto import tqdm
             recs = tqdm(recs, desc=f"{mode} {name}", unit="conv")
-        if mode == "single_turn":   # the conversational arm's conversations (its own stream), taken apart
-            plan = random.Random(f"conversational:{name}:{self.conv.seed}")
-            out.append([ex for r in recs for ex in self.exchanges_apart(self.conversation(r, plan), r, rng)])
-        else: out.append([make(r, rng) for r in recs])
+        out.append([ex for r in recs for ex in make(r)])
     self.report = PrepReport.build(self, len(df), skipped, out[0], out[1], mode)
     return out[0], out[1]
 
 @patch
 def prepare(self: DataPrep, df: pd.DataFrame, mode: str = "conversational", progress: bool = False) -> tuple[list[dict], list[dict]]:
     """`(train, validation)` examples of `mode`: one conversation per usable row of `df`, one example per exchange of it, or one instruction."""
-    if mode not in MODES: raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-    make = self.conversation if mode == "conversational" else self.instruction_example
-    return self._prepare(df, make, mode, progress)
+    self.example_maker(mode)                                     # checks the mode
+    return self._prepare(df, mode, progress)
 
 @patch
 def prepare_data(self: DataPrep, df: pd.DataFrame, progress: bool = False) -> tuple[list[dict], list[dict]]:

@@ -24,9 +24,9 @@ from .styles import GRAMMATICAL_STYLES, LOGICAL_STYLES
 
 # %% auto #0
 __all__ = ['FAMILIES', 'normalise_answer', 'token_f1', 'EvalItem', 'build_suite', 'compliant_answer', 'score_items',
-           'bootstrap_ci', 'field_metrics', 'format_compliance', 'robustness', 'seen_split', 'home_and_drop',
-           'compute_metrics', 'mcnemar_p', 'paired_comparison', 'load_run_task', 'validation_records',
-           'write_evaluation', 'evaluate_run']
+           'bootstrap_ci', 'ci_by_note', 'field_metrics', 'format_compliance', 'drop_rate', 'robustness', 'seen_split',
+           'is_unseen', 'home_and_drop', 'compute_metrics', 'mcnemar_p', 'paired_comparison', 'load_run_task',
+           'validation_records', 'write_evaluation', 'evaluate_run']
 
 # %% ../nbs/15_evaluate.ipynb #c77c630c
 _PUNCT_END = re.compile(r"[\s.;:,!]+$")
@@ -120,12 +120,8 @@ def _note_variants(prep: DataPrep, rec: Record, fields, present, families, seed)
 # %% ../nbs/15_evaluate.ipynb #f6be4876
 def _home_prompts(prep: DataPrep, rec: Record, mode: str):
     """`(variant, prompt, format)` for every answer of `rec`'s example in the run's own `mode`."""
-    if mode == "instruction": examples = [prep.instruction_example(rec)]
-    else:
-        conversation = prep.conversation(rec)
-        examples = [conversation] if mode == "conversational" else prep.exchanges_apart(conversation, rec)
     k = 0
-    for ex in examples:
+    for ex in prep.example_maker(mode)(rec):
         turns = iter(ex["metadata"]["turns"])
         for i, m in enumerate(ex["messages"]):
             if m["role"] != "assistant": continue
@@ -216,7 +212,7 @@ def _by_unit(rows, key="correct"):
     for r in rows: out[r["id"]].append(float(r[key]))
     return out
 
-def _ci(rows, key="correct", seed=0):
+def ci_by_note(rows, key="correct", seed=0):
     """`{"value", "ci95", "n"}` of the mean of `key` over `rows`, bootstrapping notes."""
     est, lo, hi = bootstrap_ci(_by_unit(rows, key), seed=seed)
     return {"value": est, "ci95": [lo, hi], "n": len(rows)}
@@ -228,7 +224,7 @@ def field_metrics(rows: list[dict], seed: int = 0) -> dict:
     out = {}
     for f in sorted({r["field"] for r in rows}):
         fr = [r for r in rows if r["field"] == f]
-        m = {"exact_match": _ci(fr, "correct", seed), "token_f1": _ci(fr, "f1", seed),
+        m = {"exact_match": ci_by_note(fr, "correct", seed), "token_f1": ci_by_note(fr, "f1", seed),
              "unparsed": sum(not r["parsed"] for r in fr)}
         gold = [normalise_answer(r["gold"]) for r in fr]
         if len(set(gold)) <= 12:
@@ -258,7 +254,7 @@ def _mean(values):
 def _variant_accuracy(rows, seed=0) -> dict:
     """`{(family, variant): _ci}` of correctness per variant."""
     variants = sorted({(r["family"], r["variant"]) for r in rows})
-    return {v: _ci([r for r in rows if (r["family"], r["variant"]) == v], "correct", seed) for v in variants}
+    return {v: ci_by_note([r for r in rows if (r["family"], r["variant"]) == v], "correct", seed) for v in variants}
 
 # %% ../nbs/15_evaluate.ipynb #afe55bf4
 def _per_note(rows) -> dict:
@@ -284,6 +280,10 @@ def _note_level(per_note, n_variants) -> dict:
             "prosa_pss": _mean(pss), "notes_with_every_variant": len(complete)}
 
 # %% ../nbs/15_evaluate.ipynb #d3b8f41b
+def drop_rate(home: float | None, x: float | None) -> float | None:
+    """PromptBench's performance drop rate from `home` to `x`: (home − x) / home, None when either is missing or home is 0."""
+    return (home - x) / home if home and x is not None else None
+
 def robustness(rows: list[dict], seed: int = 0, reference: float | None = None) -> dict:
     """Robustness metrics over the variants of the suite; drop rates against `reference` (else the canonical prompt)."""
     acc = _variant_accuracy(rows, seed)
@@ -298,7 +298,7 @@ def robustness(rows: list[dict], seed: int = 0, reference: float | None = None) 
         "best": max(values.items(), key=lambda kv: kv[1]) if values else None,
         "worst": min(values.items(), key=lambda kv: kv[1]) if values else None,
         "spread": (max(values.values()) - min(values.values())) if values else None,
-        "performance_drop_rate": ({k: (canonical - v) / canonical for k, v in values.items()} if canonical else None),
+        "performance_drop_rate": ({k: drop_rate(canonical, v) for k, v in values.items()} if canonical else None),
         **_note_level(_per_note(rows), len(acc)),
     }
 
@@ -309,26 +309,30 @@ def seen_split(rows: list[dict], seed: int = 0) -> dict:
     for fam in sorted({r["family"] for r in rows}):
         tagged = [r for r in rows if r["family"] == fam and r.get("seen") is not None]
         parts = {"seen": [r for r in tagged if r["seen"]], "unseen": [r for r in tagged if not r["seen"]]}
-        out[fam] = {k: (_ci(v, "correct", seed) if v else None) for k, v in parts.items()}
+        out[fam] = {k: (ci_by_note(v, "correct", seed) if v else None) for k, v in parts.items()}
     return out
+
+def is_unseen(row: dict) -> bool:
+    """A scored row whose prompt the run saw nothing of in training (never a `home` row; rows of older evaluations have no tag)."""
+    return row["family"] != "home" and row.get("seen") == []
 
 def home_and_drop(rows: list[dict], robust: dict, seed: int = 0) -> dict:
     """Home-ground accuracy, accuracy on unseen prompts and on the worst variant, and the drop rates from home to each."""
     home = [r for r in rows if r["family"] == "home"]
-    unseen = [r for r in rows if r["family"] != "home" and r.get("seen") == []]   # rows of older evaluations have no "seen"
-    h = _ci(home, "correct", seed) if home else None
-    u = _ci(unseen, "correct", seed) if unseen else None
+    unseen = [r for r in rows if is_unseen(r)]
+    h = ci_by_note(home, "correct", seed) if home else None
+    u = ci_by_note(unseen, "correct", seed) if unseen else None
     worst = robust["worst"][1] if robust["worst"] else None
-    pdr = lambda x: (h["value"] - x) / h["value"] if h and h["value"] and x is not None else None
+    home_value = h["value"] if h else None
     return {"home": h, "unseen": u, "worst": worst, "worst_variant": robust["worst"][0] if robust["worst"] else None,
-            "drop_rate_unseen": pdr(u["value"] if u else None), "drop_rate_worst": pdr(worst)}
+            "drop_rate_unseen": drop_rate(home_value, u["value"] if u else None), "drop_rate_worst": drop_rate(home_value, worst)}
 
 def compute_metrics(rows: list[dict], seed: int = 0) -> dict:
     """All metrics of a scored suite (`home` rows only in the home-ground numbers)."""
     away = [r for r in rows if r["family"] != "home"]
     home = [r for r in rows if r["family"] == "home"]
     robust = robustness(away, seed, reference=_mean(r["correct"] for r in home) if home else None)
-    return {"overall": {"exact_match": _ci(away, "correct", seed), "token_f1": _ci(away, "f1", seed),
+    return {"overall": {"exact_match": ci_by_note(away, "correct", seed), "token_f1": ci_by_note(away, "f1", seed),
                         "unparsed": sum(not r["parsed"] for r in away), "rows": len(away)},
             "fields": field_metrics(away, seed), "format_compliance": format_compliance(away),
             "robustness": robust, "home_ground": home_and_drop(rows, robust, seed), "seen_split": seen_split(rows, seed)}

@@ -205,11 +205,12 @@ def _item(r: dict) -> tuple:
 
 def unseen_by_all(rows_by_arm: dict) -> set:
     """The `(note, family, variant, field)` items that no arm saw in training by template, style or format."""
+    from meddialogue.evaluate import is_unseen
     keys = None
     for arm, rows in rows_by_arm.items():
         if any(r.get("seen") is None for r in rows):
             raise MedDialogueError(f"the {arm} arm's predictions do not say what it saw in training; evaluate it again with this version")
-        unseen = {_item(r) for r in rows if r["family"] != "home" and r["seen"] == []}
+        unseen = {_item(r) for r in rows if is_unseen(r)}
         keys = unseen if keys is None else keys & unseen
     return keys or set()
 
@@ -224,13 +225,8 @@ def compare_arms(rows_by_arm: dict, seed: int = 0) -> dict:
 
 def headline_accuracy(rows: list[dict], keys: set, seed: int = 0) -> dict:
     """`{"value", "ci95", "n"}`: accuracy on the items in `keys`, bootstrapping notes."""
-    from collections import defaultdict
-    from meddialogue.evaluate import bootstrap_ci
-    by_note = defaultdict(list)
-    for r in rows:
-        if _item(r) in keys: by_note[r["id"]].append(float(r["correct"]))
-    est, lo, hi = bootstrap_ci(by_note, seed=seed)
-    return {"value": est, "ci95": [lo, hi], "n": sum(len(v) for v in by_note.values())}
+    from meddialogue.evaluate import ci_by_note
+    return ci_by_note([r for r in rows if _item(r) in keys], "correct", seed)
 
 # %% ../nbs/18_experiments.ipynb #267cfbe3
 def minimum_detectable_difference(ci_low: float, ci_high: float, seeds: int = 1, power: float = 0.8) -> float | None:
@@ -352,7 +348,8 @@ _f3 = lambda x: "–" if x is None or x != x else f"{x:.3f}"
 
 def _arms_table(arms):
     """One row per setting and arm: budget, tokens, home ground, the headline, worst variant and drop rates."""
-    return _frame([{"setting": r.setting, "arm": r.arm, "steps": r.steps, "tokens processed": r.tokens_processed,
+    import pandas as pd
+    return pd.DataFrame([{"setting": r.setting, "arm": r.arm, "steps": r.steps, "tokens processed": r.tokens_processed,
                       "tokens trained": r.tokens_trained, "home ground": _f3(r.home),
                       "unseen by every arm (95% CI)": f"{r.unseen:.3f} ({r.unseen_low:.3f}–{r.unseen_high:.3f})",
                       "drop rate home → unseen": _f3(r.drop_rate_unseen), "worst variant": f"{r.worst_variant} {_f3(r.worst)}",
@@ -361,7 +358,8 @@ def _arms_table(arms):
 
 def _comparisons_table(comparisons):
     """One row per setting and question: the difference with its paired bootstrap CI, and McNemar's p."""
-    return _frame([{"setting": r.setting, "question": r.question, "arms": f"{r.a} − {r.b}",
+    import pandas as pd
+    return pd.DataFrame([{"setting": r.setting, "question": r.question, "arms": f"{r.a} − {r.b}",
                       "difference (95% paired bootstrap CI)": f"{r.difference:+.3f} ({r.ci_low:+.3f} to {r.ci_high:+.3f})",
                       "McNemar p": f"{r.mcnemar_p:.3g}", "prompts × fields": r.items, "notes": r.notes} for r in comparisons.itertuples()])
 
@@ -372,10 +370,6 @@ def _seen_table(families):
     table = table.reindex(columns=[(part, arm) for arm in arms for part in ("seen", "unseen")])
     table.columns = [f"{arm}: {part}" for part, arm in table.columns]
     return table.sort_index().map(_f3)
-
-def _frame(rows):
-    import pandas as pd
-    return pd.DataFrame(rows)
 
 def _answer_lines(comparisons) -> list[str]:
     pct = lambda x: f"{100 * x:+.1f} points"

@@ -50,10 +50,8 @@ class ConversationPreviewer:
     def example(self) -> dict:
         """The example the controls describe."""
         rec = self.records[self.row.value]
-        if self.mode.value == "instruction": return self.prep.instruction_example(rec)
-        if self.kind.value == "as generated" and self.style.value == "auto" and self.format.value == "auto":
-            conversation = self.prep.conversation(rec)
-            return conversation if self.mode.value == "conversational" else self.prep.exchanges_apart(conversation, rec)[0]
+        if self.mode.value == "instruction" or (self.kind.value == "as generated" and self.style.value == "auto" and self.format.value == "auto"):
+            return self.prep.example_maker(self.mode.value)(rec)[0]
         fields = list(rec.values)
         style = None if self.style.value == "auto" else self.style.value
         if style is not None and len(fields) < 2: style = "single"
