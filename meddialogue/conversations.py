@@ -296,7 +296,7 @@ def exposure(examples) -> dict:
     """The question templates, styles and answer formats of every exchange of `examples` (sorted lists)."""
     templates, styles, formats = set(), set(), set()
     for e in examples:
-        for t in e["metadata"]["turns"]:
+        for t in e.get("metadata", {}).get("turns", ()):   # examples from public datasets have no turn metadata
             templates.update(t.get("templates", ())); styles.add(t["style"]); formats.add(t["format"])
     return {"templates": sorted(templates), "styles": sorted(styles), "formats": sorted(formats)}
 

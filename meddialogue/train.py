@@ -249,7 +249,7 @@ def train(self: Trainer, train_examples: list[dict], validation_examples: list[d
     out = Path(out)
     if (out / "run.json").exists() and not resume: raise MedDialogueError(f"{out} already holds a finished run; choose another --out")
     if resume and not _latest_checkpoint(out): raise MedDialogueError(f"nothing to resume in {out}: it has no checkpoints")
-    modes = {e["metadata"]["mode"] for e in train_examples + validation_examples if "metadata" in e}
+    modes = {e["metadata"]["mode"] for e in train_examples + validation_examples if "mode" in e.get("metadata", {})}
     if modes - {self.config.mode}:
         raise MedDialogueError(f"the run's mode is {self.config.mode!r} but the examples are {', '.join(sorted(modes))}")
     backend, reason = choose_backend(self.cfg.backend)
