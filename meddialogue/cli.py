@@ -323,11 +323,11 @@ def benchmark(models: Annotated[list[str], typer.Argument(metavar="MODEL_OR_RUN.
               limit: Annotated[Optional[int], typer.Option(metavar="N", help="score the first N records of each task", show_default="all")] = None,
               shots: Annotated[int, typer.Option(metavar="K", help="solved examples before each question, as lm-eval picks them")] = 0,
               mode: Annotated[str, typer.Option(metavar="loglikelihood|generate", help="compare choice log-likelihoods, or parse a generated reply")] = "loglikelihood",
-              batch_size: Annotated[int, typer.Option(help="questions scored at once")] = 8,
+              generation_batch_size: Annotated[int, typer.Option(help="questions scored (or prompts generated) at once")] = 8,
               max_new_tokens: Annotated[int, typer.Option(help="longest generated reply, in tokens (generate mode)")] = 16) -> dict:
     """Score models or runs on medical benchmarks, as lm-eval scores them or through their chat templates."""
     from meddialogue.benchmark import benchmark_markdown, run_benchmark
-    payload = run_benchmark(models, tasks, out, _data_items(data), limit, shots, mode, batch_size, max_new_tokens)
+    payload = run_benchmark(models, tasks, out, _data_items(data), limit, shots, mode, generation_batch_size, max_new_tokens)
     print(benchmark_markdown(payload) + f"\nwritten to {out}")
     return payload
 
