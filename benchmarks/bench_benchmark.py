@@ -15,24 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from meddialogue.benchmark import TASKS, lm_eval_task, score_loglikelihood, task_rows
+from meddialogue.benchmark import TASKS, lm_eval_choices, lm_eval_task, score_loglikelihood, task_rows
 from meddialogue.medsets import fixture, knowledge_rows, read_rows
 from meddialogue.models import load_model
-
-
-def lm_eval_run(model, tok, folder, aliases, batch_size):
-    import lm_eval
-    from lm_eval.models.huggingface import HFLM
-    from lm_eval.tasks import TaskManager
-    lm = HFLM(pretrained=model, tokenizer=tok, batch_size=batch_size)
-    res = lm_eval.simple_evaluate(model=lm, tasks=aliases, task_manager=TaskManager(include_path=str(folder)),
-                                  log_samples=True, bootstrap_iters=0)
-    picks = {}
-    for alias in aliases:
-        for s in sorted(res["samples"][alias], key=lambda s: s["doc_id"]):
-            lls = [float(r[0]) for r in s["filtered_resps"]]
-            picks[(alias, s["doc_id"])] = max(range(len(lls)), key=lambda i: (lls[i], -i))
-    return picks
 
 
 def main():
@@ -57,10 +42,10 @@ def main():
     start = time.perf_counter(); mine = ours(); t_ours = time.perf_counter() - start
     timings = {}
     for bs in (1, args.batch_size):
-        start = time.perf_counter(); theirs = lm_eval_run(model, tok, folder, list(aliases.values()), bs)
+        start = time.perf_counter(); theirs = lm_eval_choices(model, tok, folder, list(aliases.values()), batch_size=bs)
         timings[bs] = time.perf_counter() - start
     choices = {"medqa_4options": list("ABCD"), "pubmedqa": ["yes", "no", "maybe"]}
-    same = sum(s["chosen"] == choices[t][theirs[(aliases[t], s["index"])]] for t in files for s in mine[t])
+    same = sum(s["chosen"] == choices[t][theirs[aliases[t]]["docs"][s["index"]][0]] for t in files for s in mine[t])
     print(f"model {args.model}; {n} items ({', '.join(f'{t} {len(mine[t])}' for t in files)}); "
           f"python {platform.python_version()}, {platform.machine()}")
     print(f"meddialogue (batch {args.batch_size}): {n / t_ours:.2f} items/s ({t_ours:.1f} s)")

@@ -20,8 +20,8 @@ from .run_config import MODES, RunConfig, knob_names, load_run_config, parse_val
 from .verify import render_conversation, verify_examples
 
 # %% auto #0
-__all__ = ['app', 'main', 'comma_list', 'apply_sets', 'command_config', 'read_table', 'prepare', 'demo', 'synth', 'labels',
-           'mixture_splits', 'train', 'infer', 'export', 'evaluate', 'mix', 'benchmark', 'redteam', 'scrub',
+__all__ = ['app', 'main', 'comma_list', 'key_value', 'apply_sets', 'command_config', 'read_table', 'prepare', 'demo', 'synth',
+           'labels', 'mixture_splits', 'train', 'infer', 'export', 'evaluate', 'mix', 'benchmark', 'redteam', 'scrub',
            'experiment']
 
 # %% ../nbs/21_cli.ipynb #d189356f
@@ -81,11 +81,16 @@ def _knob_type(config: RunConfig, key: str) -> str:
     obj = getattr(config, section, None) if section else config
     return next((str(f.type) for f in fields(obj) if f.name == name), "") if is_dataclass(obj) else ""
 
+def key_value(item, flag: str = "--set", what: str = "KEY=VALUE") -> tuple[str, str]:
+    """`(key, value)` of a `KEY=VALUE` option value; anything else is an error naming the flag."""
+    key, eq, text = (part.strip() for part in str(item).partition("="))
+    if not eq or not key or (flag != "--set" and not text): raise ConfigError(f"{flag} takes {what}, got {item!r}")
+    return key, text
+
 def apply_sets(config: RunConfig, items) -> RunConfig:
     """Apply `KEY=VALUE` strings to `config` by knob name, each value typed by its knob; returns `config`."""
     for item in items or []:
-        key, eq, text = (part.strip() for part in str(item).partition("="))
-        if not eq or not key: raise ConfigError(f"--set takes KEY=VALUE, got {item!r}")
+        key, text = key_value(item)
         kind = _knob_type(config, key)
         if "list" in kind: value = comma_list(text)
         elif kind.startswith("str"): value = None if "None" in kind and text.lower() in ("none", "null") else text
@@ -180,14 +185,10 @@ def labels(task: _Task, data: _Data, model: _Model = None, mode: _Mode = None, s
 # %% ../nbs/21_cli.ipynb #f02d4248
 def mixture_splits(data) -> dict | None:
     """The splits of a mixture given as `DATA` (a YAML file with a `mixture:` section, or a folder `mix` wrote); None for a table."""
-    import yaml
     from meddialogue.mixtures import build_mixture, load_mixture, read_mixture
     path = Path(data)
     if path.is_dir(): return read_mixture(path)
-    if path.suffix.lower() in (".yaml", ".yml") and path.is_file():
-        try: raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError: raw = {}
-        if isinstance(raw, dict) and "mixture" in raw: return build_mixture(load_mixture(path), progress=True).splits
+    if path.suffix.lower() in (".yaml", ".yml"): return build_mixture(load_mixture(path), progress=True).splits
     return None
 
 # %% ../nbs/21_cli.ipynb #b03f4d28
@@ -306,12 +307,7 @@ def mix(mixture: Annotated[Path, typer.Argument(metavar="MIXTURE", show_default=
     return result.report
 
 def _data_items(items) -> dict[str, Path]:
-    data = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key or not value: raise ConfigError(f"--data takes TASK=FILE, got {item!r}")
-        data[key.strip()] = Path(value)
-    return data
+    return {key: Path(value) for key, value in (key_value(item, "--data", "TASK=FILE") for item in items or [])}
 
 @app.command()
 def benchmark(models: Annotated[list[str], typer.Argument(metavar="MODEL_OR_RUN...", show_default=False,

@@ -7,7 +7,7 @@ import pytest
 
 lm_eval = pytest.importorskip("lm_eval")
 
-from meddialogue.benchmark import TASKS, contexts, lm_eval_task, score_loglikelihood, task_rows  # noqa: E402
+from meddialogue.benchmark import TASKS, contexts, lm_eval_choices, lm_eval_task, score_loglikelihood, task_rows  # noqa: E402
 from meddialogue.medsets import fixture  # noqa: E402
 
 CHECKED = {"medqa_4options": (0, 2), "medmcqa": (0,), "pubmedqa": (0, 2), "mmlu_anatomy": (0, 2), "mmlu_professional_medicine": (0,)}
@@ -17,20 +17,6 @@ def _files(name: str) -> tuple:
     task = TASKS[name]
     test = fixture(task.source, "validation" if name == "medmcqa" else "test")
     return test, fixture(task.source, task.fewshot_split)
-
-
-def _lm_eval(model, tok, folder, task: str, shots: int):
-    """lm-eval's (chosen index, log-likelihoods, context) per document, and its metrics."""
-    from lm_eval.models.huggingface import HFLM
-    from lm_eval.tasks import TaskManager
-    lm = HFLM(pretrained=model, tokenizer=tok, batch_size=1)
-    res = lm_eval.simple_evaluate(model=lm, tasks=[task], task_manager=TaskManager(include_path=str(folder)),
-                                  num_fewshot=shots, log_samples=True, bootstrap_iters=0)
-    picks = []
-    for s in sorted(res["samples"][task], key=lambda s: s["doc_id"]):
-        lls = [float(r[0]) for r in s["filtered_resps"]]
-        picks.append((max(range(len(lls)), key=lambda i: (lls[i], -i)), lls, s["arguments"][0][0]))
-    return picks, res["results"][task]
 
 
 @pytest.mark.parametrize("model_name", ["tiny", "smollm2-135m"])
@@ -47,7 +33,8 @@ def test_lm_eval_and_meddialogue_agree_item_by_item(model_name, tmp_path):
         pool = task_rows(task, {name: test_file, f"{name}:fewshot": few_file}, split="fewshot")
         for shots in shot_counts:
             ours = score_loglikelihood(model, tok, task, rows, shots, pool, batch_size=4)
-            theirs, metrics = _lm_eval(model, tok, tmp_path, alias, shots)
+            run = lm_eval_choices(model, tok, tmp_path, [alias], shots)[alias]
+            theirs, metrics = run["docs"], run["metrics"]
             assert len(theirs) == len(ours) == len(rows) > 0
             assert contexts(task, rows, shots, pool) == [ctx for _, _, ctx in theirs], (name, shots)
             choices = ["yes", "no", "maybe"] if name == "pubmedqa" else list("ABCD")
