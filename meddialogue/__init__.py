@@ -28,6 +28,7 @@ _EXPORTS = {
     "benchmark": ("run_benchmark",),
     "guard": ("assess_query", "GuardedPipeline"),
     "experiments": ("run_experiment",),
+    "stages": ("load_recipe", "run_stages"),
     "facade": ("MedDialogue",),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}

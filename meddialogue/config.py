@@ -21,8 +21,8 @@ import yaml
 __all__ = ['FORMATS', 'DEFAULT_MISSING_VALUES', 'MISSING_POLICIES', 'PHI_SCRUBBING', 'NOTE_POSITIONS', 'ORIGINAL_UNUSED_KEYS',
            'ORIGINAL_KEYS', 'RUN_SECTIONS', 'MedDialogueError', 'ConfigError', 'DataError', 'close_match_hint',
            'check_number', 'check_ratio', 'check_int', 'check_bool', 'check_choice', 'check_str', 'check_str_list',
-           'Checked', 'resolve_field_ordering', 'TaskConfig', 'ConversationConfig', 'ignored_original_keys',
-           'config_from_dict', 'config_to_dict', 'read_yaml', 'load_config']
+           'Checked', 'resolve_field_ordering', 'TaskConfig', 'only_fields', 'ConversationConfig',
+           'ignored_original_keys', 'config_from_dict', 'config_to_dict', 'read_yaml', 'load_config']
 
 # %% ../nbs/00_config.ipynb #e5f05e91
 class MedDialogueError(Exception):
@@ -243,6 +243,15 @@ class TaskConfig(Checked):
         if not isinstance(self.missing_fill_text, str) or not self.missing_fill_text.strip():
             raise ConfigError("missing_fill_text must be a non-empty string")
         check_choice("phi_scrubbing", self.phi_scrubbing, PHI_SCRUBBING)
+
+# %% ../nbs/00_config.ipynb #1317db51
+def only_fields(task: TaskConfig, fields) -> TaskConfig:
+    """A copy of `task` that learns and asks only `fields` (a list, or comma-separated text), in the task's order."""
+    keep = [f.strip() for f in (fields.split(",") if isinstance(fields, str) else fields) if f.strip()]
+    for f in keep:
+        if f not in task.output_fields: raise ConfigError(f"field {f!r} is not one of the task's output fields{close_match_hint(f, task.output_fields)}")
+    return TaskConfig(**{**asdict(task), "output_fields": keep, "field_ordering": [f for f in task.field_ordering if f in keep],
+                         "question_templates": {f: t for f, t in task.question_templates.items() if f in keep}})
 
 # %% ../nbs/00_config.ipynb #32c67d79
 @dataclass

@@ -49,7 +49,8 @@ def plot_robustness(metrics: dict, path) -> None:
     if "canonical/canonical" in variants: ax.axhline(variants["canonical/canonical"]["value"], color="k", lw=0.8, ls="--")
     ax.set_xticks(range(len(names)), [n.split("/", 1)[1] for n in names], rotation=60, ha="right", fontsize=8)
     ax.set_ylim(0, 1); ax.set_ylabel("accuracy (notes x fields)")
-    ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=colors[f]) for f in fams], labels=fams, fontsize=7, ncol=4)
+    if fams: ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=colors[f]) for f in fams], labels=fams, fontsize=7, ncol=4)
+    else: ax.text(0.5, 0.5, "no variant was scored on every note", ha="center", transform=ax.transAxes)
     _save(fig, path)
 
 # %% ../nbs/15a_evaluation_report.ipynb #6373ec6d
@@ -90,7 +91,8 @@ def _summary_lines(metrics: dict) -> list[str]:
     return [f"Exact match over all prompts and fields: {_with_ci(o['exact_match'])}; token F1 {_with_ci(o['token_f1'])}; "
             f"{o['unparsed']} of {o['rows']} field answers could not be parsed (counted wrong).", "", "## Robustness", "",
             *_home_lines(metrics),
-            f"- mean over variants {_pct(r['mean'])}; best {r['best'][0]} {_pct(r['best'][1])}; worst {r['worst'][0]} {_pct(r['worst'][1])}; spread {_pct(r['spread'])}",
+            (f"- mean over variants {_pct(r['mean'])}; best {r['best'][0]} {_pct(r['best'][1])}; worst {r['worst'][0]} {_pct(r['worst'][1])}; spread {_pct(r['spread'])}"
+             if r["variants"] else "- no variant prompts in this evaluation (only the families asked: home ground)"),
             f"- notes right under every variant: {_pct(r['instance_worst_case'])}; answers consistent across variants: {_pct(r['consistency'])}; ProSA PSS {r['prosa_pss']:.3f}" if r["prosa_pss"] is not None else ""]
 
 # %% ../nbs/15a_evaluation_report.ipynb #afe90dd6

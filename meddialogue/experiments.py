@@ -12,7 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from .config import ConfigError, MedDialogueError, close_match_hint
+from .config import ConfigError, MedDialogueError, close_match_hint, only_fields
 from .files import write_text_atomic
 from .run_config import knob_names, parse_value
 
@@ -84,13 +84,6 @@ def _names(text: str, allowed, what: str) -> list[str]:
         if n not in allowed: raise ConfigError(f"unknown {what} {n!r}; use {', '.join(allowed)}{close_match_hint(n, allowed)}")
     return names
 
-def _only_fields(task, fields: str):
-    from dataclasses import asdict
-    from meddialogue.config import TaskConfig
-    keep = [f.strip() for f in fields.split(",") if f.strip()]
-    return TaskConfig(**{**asdict(task), "output_fields": keep, "field_ordering": [f for f in task.field_ordering if f in keep],
-                         "question_templates": {f: t for f, t in task.question_templates.items() if f in keep}})
-
 def experiment_setup(model: str = "tiny", settings: dict | None = None, **parameters):
     """`(config, arms, families)` of one setting: the run configuration every arm shares, checked for an answerable design."""
     from meddialogue.evaluate import FAMILIES
@@ -100,7 +93,7 @@ def experiment_setup(model: str = "tiny", settings: dict | None = None, **parame
     config = load_run_config(p["task_file"]) if p["task_file"] else RunConfig(*malnutrition_task())
     config.update(model=model, **(settings or {}))
     config.update(heldout_formats=p["heldout_formats"])
-    if p["fields"]: config.task = _only_fields(config.task, p["fields"])
+    if p["fields"]: config.task = only_fields(config.task, p["fields"])
     arms = _names(p["arms"], MODES, "arm")
     if not arms: raise ConfigError(f"arms names no arm; use some of {', '.join(MODES)}")
     families = _names(p["families"], FAMILIES, "variant family") or list(FAMILIES)

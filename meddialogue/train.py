@@ -30,7 +30,7 @@ log = logging.getLogger("meddialogue")
 
 # %% auto #0
 __all__ = ['log', 'choose_backend', 'encode_examples', 'length_grouped_batches', 'collate', 'token_loss_sum', 'load_for_training',
-           'trained_token_count', 'data_hash', 'make_scheduler', 'Trainer', 'plot_losses']
+           'load_adapter_weights', 'trained_token_count', 'data_hash', 'make_scheduler', 'Trainer', 'plot_losses']
 
 # %% ../nbs/13_train.ipynb #01c75106
 def choose_backend(requested: str = "auto") -> tuple[str, str]:
@@ -102,8 +102,31 @@ def token_loss_sum(model, batch):
     return loss, int(keep.sum())
 
 # %% ../nbs/13_train.ipynb #bd67a5ac
-def load_for_training(config: RunConfig, backend: str):
-    """`(model, tokenizer, template_name)` with the adapter attached (or all weights trainable for `full`)."""
+def load_for_training(config: RunConfig, backend: str, init_adapter=None):
+    """`(model, tokenizer, template_name)` with the adapter attached (or all weights trainable for `full`); its weights from `init_adapter` when given."""
+    if init_adapter is not None and config.adapter.method == "full":
+        raise MedDialogueError("a full fine-tune has no adapter to start from; start it from a model folder instead")
+    model, tok, template = _load_for_training(config, backend)
+    if init_adapter is not None: load_adapter_weights(model, init_adapter)
+    return model, tok, template
+
+def load_adapter_weights(model, folder) -> int:
+    """Copy a saved LoRA adapter's weights (`folder/adapter_model.safetensors`) into `model`'s matching adapter; returns how many tensors."""
+    from peft import set_peft_model_state_dict
+    from safetensors.torch import load_file
+    path = Path(folder) / "adapter_model.safetensors"
+    if not path.is_file(): raise MedDialogueError(f"{folder} holds no LoRA adapter (no adapter_model.safetensors)")
+    weights, misfit = load_file(path), "rank, targets and base model must match"
+    try: loaded = set_peft_model_state_dict(model, weights)
+    except RuntimeError as e:           # a shape mismatch
+        raise MedDialogueError(f"the adapter in {folder} does not fit this model's adapter ({misfit}): {str(e).splitlines()[1].strip()}") from None
+    missing = [k for k in loaded.missing_keys if ".lora_" in k]
+    if missing or loaded.unexpected_keys:
+        raise MedDialogueError(f"the adapter in {folder} does not fit this model's adapter ({misfit}): {len(missing)} missing and "
+                               f"{len(loaded.unexpected_keys)} unexpected tensors")
+    return len(weights)
+
+def _load_for_training(config: RunConfig, backend: str):
     import torch
     from meddialogue.models import MODELS, load_model
     model_cfg, lora_cfg, train_cfg = config.model, config.adapter, config.training
@@ -182,9 +205,9 @@ def make_scheduler(optimizer, cfg: TrainingConfig, total: int):
 # %% ../nbs/13_train.ipynb #044fc98c
 class Trainer:
     """Fine-tune a model on prepared examples and write a run directory."""
-    def __init__(self, config: RunConfig):
+    def __init__(self, config: RunConfig, init_adapter=None):
         if not isinstance(config, RunConfig): raise MedDialogueError(f"Trainer takes a RunConfig, got {type(config).__name__}")
-        self.config, self.cfg = config, config.training
+        self.config, self.cfg, self.init_adapter = config, config.training, init_adapter
 
     def prepare(self, df) -> tuple[list[dict], list[dict]]:
         """`(train, validation)` examples of the run's mode from the table `df`."""
@@ -243,10 +266,10 @@ def evaluate(self: Trainer, model, encoded, pad_id: int) -> float | None:
 
 @patch
 def train(self: Trainer, train_examples: list[dict], validation_examples: list[dict], out, resume: bool = False,
-          callback=None, progress: bool = True) -> dict:
-    """Train, write the run directory `out`, and return its `run.json` contents."""
+          callback=None, progress: bool = True, record: dict | None = None) -> dict:
+    """Train, write the run directory `out`, and return its `run.json` contents (with `record`'s keys added)."""
     import torch
-    out = Path(out)
+    out, self.record = Path(out), dict(record or {})
     if (out / "run.json").exists() and not resume: raise MedDialogueError(f"{out} already holds a finished run; choose another --out")
     if resume and not _latest_checkpoint(out): raise MedDialogueError(f"nothing to resume in {out}: it has no checkpoints")
     modes = {e["metadata"]["mode"] for e in train_examples + validation_examples if "mode" in e.get("metadata", {})}
@@ -261,7 +284,7 @@ def train(self: Trainer, train_examples: list[dict], validation_examples: list[d
 # %% ../nbs/13_train.ipynb #78ef070b
 @patch
 def _setup(self: Trainer, train_examples, validation_examples, backend):
-    model, tok, template = load_for_training(self.config, backend)
+    model, tok, template = load_for_training(self.config, backend, self.init_adapter)
     pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
     train_enc, train_skipped = encode_examples(train_examples, tok, self.cfg)
     val_enc, val_skipped = encode_examples(validation_examples, tok, self.cfg)
@@ -366,9 +389,11 @@ def _finish(self: Trainer, out, model, tok, template, backend, reason, train_exa
                                    "not_padding_share": state["real_tokens"] / max(1, state["tokens"]), "trained": state["trained_tokens"]},
         "loss": {"first_train": losses[0] if losses else None, "last_train": losses[-1] if losses else None,
                  "first_validation": evals[0] if evals else None, "last_validation": evals[-1] if evals else None},
+        "init_adapter": str(self.init_adapter) if self.init_adapter is not None else None,
         "seconds": round(time.time() - started, 1), "device": str(next(model.parameters()).device),
         "versions": {"python": platform.python_version(),
                      **{p: _package_version(p) for p in ("meddialogue", "torch", "transformers", "peft", "trl", "unsloth")}},
+        **getattr(self, "record", {}),
     }
     write_text_atomic(out / "run.json", json.dumps(run, indent=2) + "\n")
     plot_losses(history, out / "loss_curve.png")

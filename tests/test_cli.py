@@ -17,7 +17,7 @@ from meddialogue.synthetic import malnutrition_data, malnutrition_task_path
 
 from messy_task import messy_table
 
-COMMANDS = ["prepare", "demo", "synth", "labels", "train", "infer", "export", "evaluate", "mix", "benchmark", "redteam", "scrub", "experiment"]
+COMMANDS = ["prepare", "demo", "synth", "labels", "train", "infer", "export", "evaluate", "mix", "benchmark", "stages", "redteam", "scrub", "experiment"]
 
 
 def run_cli(*args, cwd=None):
