@@ -261,7 +261,7 @@ def replay_sample(examples: list[dict], n: int, seed: int, stage: str) -> list[d
 # %% ../nbs/18b_stages.ipynb #9fdaf796
 @dataclass
 class StageRun:
-    """One stage of one setting: where it runs, its configuration, its examples and where it starts from."""
+    """One stage of one setting: where it runs, its configuration, its examples, where it starts from and what its data is."""
     name: str
     folder: Path
     config: RunConfig
@@ -270,6 +270,7 @@ class StageRun:
     own_train: int
     replay: dict | None
     parent: "StageRun | None"
+    about: dict = field(default_factory=dict)
 
 def fraction_label(k) -> str:
     """`Fraction(1, 16)` -> `"1/16"`, `0` -> `"0"`."""
@@ -317,8 +318,7 @@ def plan_stages(recipe: StageRecipe, out, grid: dict | None = None, progress: bo
             ids = [e["id"] for e in train] + [e["id"] for e in sample]
             if len(set(ids)) != len(ids): raise DataError(f"stage '{stage.name}': its examples and the replay share ids; give the sources distinct ids")
             folder = out / stage.name if i < first_replay or k is None else out / setting_folder(k) / stage.name
-            run = StageRun(stage.name, folder, stage_config(recipe, stage), train + sample, validation, len(train), record, parent)
-            run.about = about
+            run = StageRun(stage.name, folder, stage_config(recipe, stage), train + sample, validation, len(train), record, parent, about)
             if i < first_replay: shared[stage.name] = run
             runs.append(run)
         plans[label] = runs
