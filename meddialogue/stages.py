@@ -331,7 +331,6 @@ def merged_model(run_dir) -> Path:
     target = run_dir / "merged"
     if (target / "config.json").is_file(): return target
     from peft import PeftModel
-    from transformers import AutoTokenizer
     from meddialogue.models import load_model
     config = RunConfig.from_run(run_dir)
     dtype = "bfloat16" if config.adapter.method == "qlora" else config.model.dtype
@@ -340,16 +339,18 @@ def merged_model(run_dir) -> Path:
     tmp = run_dir / "merged.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     merged.save_pretrained(tmp)
-    AutoTokenizer.from_pretrained(run_dir).save_pretrained(tmp)
+    _save_tokenizer(run_dir, tmp)
     tmp.rename(target)
     return target
 
 def _full_model(run_dir) -> Path:
     """The `model` folder of a full fine-tune, with the run's tokenizer beside the weights so it loads as a model."""
+    _save_tokenizer(run_dir, Path(run_dir) / "model")
+    return Path(run_dir) / "model"
+
+def _save_tokenizer(run_dir, folder) -> None:
     from transformers import AutoTokenizer
-    folder = Path(run_dir) / "model"
     AutoTokenizer.from_pretrained(run_dir).save_pretrained(folder)
-    return folder
 
 def start_point(run: StageRun, continuation: str) -> tuple[RunConfig, Path | None]:
     """The stage's configuration with its base model set, and the adapter it starts from (or None)."""
@@ -498,6 +499,11 @@ def paired_loss(before: dict, after: dict, seed: int = 0) -> dict:
 # %% ../nbs/18b_stages.ipynb #8d3c1953
 def _key(run: StageRun, out: Path) -> str: return str(run.folder.relative_to(out))
 
+def _kept(before: dict, after: dict, first: str, seed: int) -> dict:
+    """Each benchmark's accuracy and the first stage's validation loss of `after` against `before`, paired."""
+    return {"benchmarks": {t: paired_accuracy(before["benchmarks"][t]["correct"], after["benchmarks"][t]["correct"], seed) for t in after["benchmarks"]},
+            "loss": paired_loss(before["loss"][first]["per_example"], after["loss"][first]["per_example"], seed)}
+
 def summarise(recipe: StageRecipe, plans: dict, measures: dict, out) -> dict:
     """Kept, gained and against-no-replay comparisons for every setting, from the models' measures."""
     out, first, last = Path(out), recipe.stages[0].name, recipe.stages[-1].name
@@ -506,17 +512,14 @@ def summarise(recipe: StageRecipe, plans: dict, measures: dict, out) -> dict:
     for label, chain in plans.items():
         start, end, before_end = measures[_key(chain[0], out)], measures[_key(chain[-1], out)], measures[_key(chain[-2], out)] if len(chain) > 1 else None
         s = {"setting": label, "replayed": chain[-1].replay["examples"] if chain[-1].replay else 0, "models": [_key(r, out) for r in chain],
-             "kept": {"benchmarks": {t: paired_accuracy(start["benchmarks"][t]["correct"], end["benchmarks"][t]["correct"], seed) for t in end["benchmarks"]},
-                      "loss": paired_loss(start["loss"][first]["per_example"], end["loss"][first]["per_example"], seed)},
+             "kept": _kept(start, end, first, seed),
              "gained": {"loss": None, "evaluation": None}}
         if before_end is not None:
             s["gained"]["loss"] = paired_loss(before_end["loss"][last]["per_example"], end["loss"][last]["per_example"], seed)
             if last in end["evaluation"] and last in before_end["evaluation"]:
                 s["gained"]["evaluation"] = {"before": before_end["evaluation"][last], "after": end["evaluation"][last]}
         if no_replay is not None and label != "0":
-            base = measures[_key(no_replay[-1], out)]
-            s["against_no_replay"] = {"benchmarks": {t: paired_accuracy(base["benchmarks"][t]["correct"], end["benchmarks"][t]["correct"], seed) for t in end["benchmarks"]},
-                                      "loss": paired_loss(base["loss"][first]["per_example"], end["loss"][first]["per_example"], seed)}
+            s["against_no_replay"] = _kept(measures[_key(no_replay[-1], out)], end, first, seed)
         settings.append(s)
     slim = {k: {**m, "benchmarks": {t: {x: v for x, v in b.items() if x != "correct"} for t, b in m["benchmarks"].items()},
                 "loss": {n: {x: v for x, v in l.items() if x != "per_example"} for n, l in m["loss"].items()}} for k, m in measures.items()}
