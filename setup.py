@@ -26,8 +26,8 @@ class BuildWithNotebooks(build_py):
             self.copy_file(str(nb), str(target / nb.name))
 
 
-extras = {name: requirements(f"{name}_requirements") for name in ("train", "safety", "gpu", "notebook", "dev")}
-extras["all"] = sorted({req for name in ("train", "safety", "notebook", "dev") for req in extras[name]})
+extras = {name: requirements(f"{name}_requirements") for name in ("train", "safety", "gpu", "serve", "notebook", "dev")}
+extras["all"] = sorted({req for name in ("train", "safety", "serve", "notebook", "dev") for req in extras[name]})
 
 setuptools.setup(
     name=cfg["lib_name"],

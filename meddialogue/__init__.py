@@ -11,7 +11,7 @@ import importlib
 
 _EXPORTS = {
     "config": ("MedDialogueError", "ConfigError", "DataError", "TaskConfig", "ConversationConfig", "load_config"),
-    "run_config": ("RunConfig", "ModelConfig", "AdapterConfig", "TrainingConfig", "GenerationConfig", "load_run_config"),
+    "run_config": ("RunConfig", "ModelConfig", "AdapterConfig", "TrainingConfig", "GenerationConfig", "RoleplayConfig", "load_run_config"),
     "files": ("load_table", "read_jsonl", "write_jsonl", "to_hf_dataset"),
     "formats": ("format_response", "parse_response"),
     "phi": ("scrub_phi", "find_phi"),
@@ -20,6 +20,9 @@ _EXPORTS = {
     "synthetic": ("malnutrition_data", "malnutrition_task"),
     "medsets": ("read_rows", "to_examples", "knowledge_rows"),
     "mixtures": ("load_mixture", "build_mixture", "write_mixture"),
+    "roleplay": ("read_dialogues", "write_dialogues", "roleplay_examples"),
+    "patients": ("patient_scripts", "synthetic_roleplay"),
+    "dialogue_endpoint": ("generate_dialogues",),
     "chat": ("tokenize_conversation", "show_labels"),
     "models": ("load_model", "load_tokenizer"),
     "train": ("Trainer",),
@@ -27,6 +30,8 @@ _EXPORTS = {
     "evaluate": ("evaluate_run",),
     "benchmark": ("run_benchmark",),
     "guard": ("assess_query", "GuardedPipeline"),
+    "serve": ("chat_app", "Server"),
+    "roleplay_eval": ("evaluate_roleplay",),
     "experiments": ("run_experiment",),
     "stages": ("load_recipe", "run_stages"),
     "facade": ("MedDialogue",),

@@ -15,8 +15,8 @@ from .run_config import TRAIN_ON
 
 # %% auto #0
 __all__ = ['CHAT_FORMATS', 'ChatFormat', 'chat_format', 'template_hash', 'TemplateError', 'render', 'set_chat_template',
-           'trained_spans', 'tokenize_conversations', 'tokenize_conversation', 'label_runs', 'labels_text',
-           'labels_html', 'show_labels']
+           'trained_spans', 'tokenize_conversations', 'tokenize_conversation', 'conversation_windows', 'label_runs',
+           'labels_text', 'labels_html', 'show_labels']
 
 # %% ../nbs/11_chat.ipynb #f0930a84
 _LLAMA3 = (
@@ -154,6 +154,32 @@ def tokenize_conversation(messages, tokenizer, train_on: str = "all_assistant", 
                           role: str = "assistant", overflow: str = "skip") -> dict | None:
     """`{"input_ids", "attention_mask", "labels"}` for one conversation; None when it is too long and `overflow="skip"`."""
     return tokenize_conversations([messages], tokenizer, train_on, max_length, role, overflow)[0]
+
+# %% ../nbs/11_chat.ipynb #09c2c0a4
+def _exchanges(turns: list[dict], role: str) -> tuple[list[list[int]], list[int]]:
+    """Turn indices grouped into exchanges ending on a `role` turn, and the trailing indices after the last one."""
+    groups, current = [], []
+    for i, m in enumerate(turns):
+        current.append(i)
+        if m["role"] == role: groups.append(current); current = []
+    return groups, current
+
+def conversation_windows(messages, tokenizer, max_length: int, role: str = "assistant") -> tuple[list[list[dict]], list[dict]]:
+    """`(windows, left_out)`: windows of whole exchanges that fit `max_length`, each with the system message first."""
+    messages = list(messages)
+    system = messages[:1] if messages and messages[0]["role"] == "system" else []
+    turns = messages[len(system):]
+    groups, trailing = _exchanges(turns, role)
+    size = lambda turn_ids: len(tokenizer(render(system + [turns[i] for i in turn_ids], tokenizer), add_special_tokens=False)["input_ids"])
+    windows, left_out, current = [], [], []
+    for group in groups:
+        if current and size(current + group) <= max_length: current += group; continue
+        if current: windows.append(current); current = []
+        if size(group) <= max_length: current = list(group)
+        else: left_out.append({"turns": [i + len(system) for i in group], "reason": f"one exchange is longer than max_length={max_length} with the system message"})
+    if current: windows.append(current)
+    if trailing: left_out.append({"turns": [i + len(system) for i in trailing], "reason": f"no {role} turn follows"})
+    return [system + [turns[i] for i in w] for w in windows], left_out
 
 # %% ../nbs/11_chat.ipynb #12ea6110
 def label_runs(encoded: dict, tokenizer) -> list[tuple[bool, str]]:

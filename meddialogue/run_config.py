@@ -12,12 +12,14 @@ from pathlib import Path
 from fastcore.basics import patch
 
 from .config import (Checked, ConfigError, ConversationConfig, TaskConfig, check_int, check_number,
-                                check_ratio, close_match_hint, config_from_dict, config_to_dict, read_yaml, RUN_SECTIONS)
+                                check_choice, check_ratio, check_str, close_match_hint, config_from_dict, config_to_dict, read_yaml,
+                                RUN_SECTIONS)
 
 # %% auto #0
-__all__ = ['MODES', 'DTYPES', 'ADAPTER_METHODS', 'LORA_BIAS', 'TRAIN_ON', 'SCHEDULERS', 'BACKENDS', 'SECTIONS', 'KNOB_ALIASES',
-           'ModelConfig', 'AdapterConfig', 'TrainingConfig', 'GenerationConfig', 'RunConfig', 'knob_names',
-           'parse_value', 'load_run_config', 'read_run']
+__all__ = ['MODES', 'DTYPES', 'ADAPTER_METHODS', 'LORA_BIAS', 'TRAIN_ON', 'SCHEDULERS', 'BACKENDS', 'ROLES', 'SCRIPT_FORMATS',
+           'DEFAULT_ROLE_PROMPTS', 'SECTIONS', 'KNOB_ALIASES', 'ModelConfig', 'AdapterConfig', 'TrainingConfig',
+           'GenerationConfig', 'RoleplayConfig', 'RunConfig', 'knob_names', 'parse_value', 'load_run_config',
+           'read_run']
 
 # %% ../nbs/01_run_config.ipynb #337f6558
 MODES = ("conversational", "single_turn", "instruction")
@@ -122,6 +124,47 @@ class GenerationConfig(Checked):
         check_int("max_new_tokens", self.max_new_tokens, lo=1)
         check_int("generation_batch_size", self.generation_batch_size, lo=1)
 
+# %% ../nbs/01_run_config.ipynb #e5a661c9
+ROLES = ("patient", "doctor")
+SCRIPT_FORMATS = ("readable", "json")
+DEFAULT_ROLE_PROMPTS = {
+    "patient": ("You are a patient talking with a doctor. Answer as the patient in the script below, in the first person and "
+                "in the language the doctor uses. Say only what is asked. Reveal the hidden items only when the doctor asks "
+                "about them. If the script does not say, answer that you do not know. Never speak as the doctor or as an "
+                "assistant, and never give a diagnosis or a treatment."),
+    "doctor": ("You are a doctor interviewing the patient in the script below. Ask one clear question at a time, in the "
+               "language the patient uses, and do not reveal the script."),
+}
+
+@dataclass
+class RoleplayConfig(Checked):
+    """Which speaker of a doctor-patient dialogue is trained, and how the script is shown to it."""
+    name: str = "patient_roleplay"
+    trained_role: str = "patient"
+    system_prompt: str | None = None
+    script_format: str = "readable"
+    script_heading: str = "Script"
+    validation_split: float = 0.1
+
+    def __post_init__(self):
+        check_str("roleplay name", self.name)
+        check_choice("trained_role", self.trained_role, ROLES)
+        check_str("system_prompt", self.system_prompt, nonempty=True, none_ok=True)
+        check_choice("script_format", self.script_format, SCRIPT_FORMATS)
+        check_str("script_heading", self.script_heading)
+        check_ratio("roleplay validation_split", self.validation_split, hi_open=True)
+
+    @property
+    def prompt(self) -> str:
+        """The system prompt: the one set, or the trained role's default."""
+        return self.system_prompt if self.system_prompt is not None else DEFAULT_ROLE_PROMPTS[self.trained_role]
+
+    def task(self) -> TaskConfig:
+        """The run's task as a table task would state it: the trained speaker's turns, given the script."""
+        return TaskConfig(task_name=self.name, output_fields=[self.trained_role], input_field="script",
+                          task_description=f"play the {self.trained_role} of a doctor-patient dialogue from a script",
+                          system_prompt=self.prompt)
+
 # %% ../nbs/01_run_config.ipynb #fc880025
 SECTIONS = {"model": ModelConfig, "adapter": AdapterConfig, "training": TrainingConfig, "generation": GenerationConfig}
 
@@ -135,8 +178,12 @@ class RunConfig(Checked):
     training: TrainingConfig = field(default_factory=TrainingConfig)
     generation: GenerationConfig = field(default_factory=GenerationConfig)
     mode: str = "conversational"
+    roleplay: RoleplayConfig | None = None
 
     def __post_init__(self):
+        if isinstance(self.roleplay, dict): self.roleplay = _section(RoleplayConfig, "roleplay", self.roleplay)
+        if self.roleplay is not None and not isinstance(self.roleplay, RoleplayConfig):
+            raise ConfigError(f"roleplay must be a RoleplayConfig, got {type(self.roleplay).__name__}")
         if not isinstance(self.task, TaskConfig): raise ConfigError(f"task must be a TaskConfig, got {type(self.task).__name__}")
         for name, cls in (("conversation", ConversationConfig), *SECTIONS.items()):
             if isinstance(getattr(self, name), dict): object.__setattr__(self, name, _section(cls, name, getattr(self, name)))
@@ -202,14 +249,18 @@ def update(self: RunConfig, **settings) -> RunConfig:
 def to_dict(self: RunConfig) -> dict:
     """The run file's dictionary: every section, in full."""
     return {"mode": self.mode, **config_to_dict(self.task, self.conversation),
-            **{name: asdict(getattr(self, name)) for name in SECTIONS}}
+            **{name: asdict(getattr(self, name)) for name in SECTIONS},
+            **({"roleplay": asdict(self.roleplay)} if self.roleplay is not None else {})}
 
 @patch(cls_method=True)
 def from_dict(cls: RunConfig, data) -> RunConfig:
     """A `RunConfig` from a run file's dictionary (task file sections plus the run's)."""
     if not isinstance(data, dict): raise ConfigError("a run file must be a mapping with the sections 'task', 'conversation', 'model', ...")
-    task, conversation = config_from_dict({k: v for k, v in data.items() if k not in RUN_SECTIONS})
-    return cls(task, conversation, mode=data.get("mode", "conversational"),
+    roleplay = _section(RoleplayConfig, "roleplay", data["roleplay"]) if "roleplay" in data else None
+    table = {k: v for k, v in data.items() if k not in (*RUN_SECTIONS, "roleplay")}
+    if roleplay is not None and "task" not in table: table["task"] = asdict(roleplay.task())
+    task, conversation = config_from_dict(table)
+    return cls(task, conversation, mode=data.get("mode", "conversational"), roleplay=roleplay,
                **{name: _section(c, name, data.get(name)) for name, c in SECTIONS.items()})
 
 def load_run_config(path, **settings) -> RunConfig:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from fastcore.basics import patch
 
-from .chat import chat_format, template_hash, tokenize_conversations
+from .chat import chat_format, conversation_windows, template_hash, tokenize_conversations
 from .config import MedDialogueError
 from .conversations import DataPrep, exposure
 from .files import write_text_atomic
@@ -51,10 +51,20 @@ def encode_examples(examples, tokenizer, cfg: TrainingConfig) -> tuple[list[dict
     """Tokenised examples with labels, and the examples left out (id and reason)."""
     encoded, skipped = [], []
     for ex, enc in zip(examples, tokenize_conversations([e["messages"] for e in examples], tokenizer, cfg.train_on, cfg.max_length, cfg.role)):
-        if enc is None: skipped.append({"id": ex["id"], "reason": f"longer than max_length={cfg.max_length}"})
+        if enc is None and ex.get("metadata", {}).get("windows"):
+            windows, skipped_now = _windows(ex, tokenizer, cfg)
+            encoded += windows; skipped += skipped_now
+        elif enc is None: skipped.append({"id": ex["id"], "reason": f"longer than max_length={cfg.max_length}"})
         elif all(l == -100 for l in enc["labels"]): skipped.append({"id": ex["id"], "reason": "no trained tokens"})
         else: encoded.append({"id": ex["id"], **enc})
     return encoded, skipped
+
+def _windows(ex: dict, tokenizer, cfg: TrainingConfig) -> tuple[list[dict], list[dict]]:
+    """A too-long example marked `windows` as windows `ID#wK` that keep its system message, and the turns left out."""
+    windows, left_out = conversation_windows(ex["messages"], tokenizer, cfg.max_length, cfg.role)
+    encoded = [{"id": f"{ex['id']}#w{k}", **enc} for k, enc in
+               enumerate(tokenize_conversations(windows, tokenizer, cfg.train_on, cfg.max_length, cfg.role))]
+    return encoded, [{"id": ex["id"], "reason": f"turns {l['turns'][0]}-{l['turns'][-1]}: {l['reason']}"} for l in left_out]
 
 def length_grouped_batches(lengths: list[int], batch_size: int, seed: int, group: bool = True) -> list[list[int]]:
     """Batches of example indices: shuffled, grouped by length when `group`, reproducible from `seed`."""
