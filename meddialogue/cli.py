@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import fields, is_dataclass
 from pathlib import Path
@@ -202,6 +203,7 @@ def train(task: _Task, data: _Data, out: Annotated[Path, typer.Option(help="run 
           encoding: _Encoding = None, sep: _Sep = None, sheet: _Sheet = None) -> dict:
     """Fine-tune a model on conversations from a task file and a table (or a mixture); write the run directory."""
     from meddialogue.train import Trainer
+    say = print if int(os.environ.get("RANK", "0")) == 0 else (lambda *a: None)   # one report from a multi-process launch
     config = command_config(task, sets, model=model, mode=mode, seed=seed, max_steps=max_steps)
     trainer = Trainer(config)
     mixture = mixture_splits(data) if config.roleplay is None else None
@@ -210,19 +212,19 @@ def train(task: _Task, data: _Data, out: Annotated[Path, typer.Option(help="run 
         dialogues, report = read_dialogues(data)
         train_examples, validation = roleplay_examples(dialogues, config.roleplay, config.seed)
         run = trainer.train(train_examples, validation, out, resume=resume, record={"dialogues": report.__dict__})
-        print(report.summary())
-        print(f"role-play {data}: {len(train_examples)} training and {len(validation)} validation dialogues ({config.roleplay.trained_role} turns trained)")
+        say(report.summary())
+        say(f"role-play {data}: {len(train_examples)} training and {len(validation)} validation dialogues ({config.roleplay.trained_role} turns trained)")
     elif mixture is not None:
         run = trainer.train(mixture["train"], mixture.get("validation", []), out, resume=resume)
-        print(f"mixture {data}: {len(mixture['train'])} training and {len(mixture.get('validation', []))} validation examples")
+        say(f"mixture {data}: {len(mixture['train'])} training and {len(mixture.get('validation', []))} validation examples")
     else:
         run = trainer.fit(read_table(data, encoding, sep, sheet), out, resume=resume)
-        print(trainer.prep.report.summary())
+        say(trainer.prep.report.summary())
     loss = run["loss"]
     done = f"{run['backend']} backend ({run['backend_reason']}): {run['steps']} steps in {run['seconds']} s; "
-    print(done + (f"validation loss {loss['first_validation']:.4f} -> {loss['last_validation']:.4f}" if loss["first_validation"] is not None
+    say(done + (f"validation loss {loss['first_validation']:.4f} -> {loss['last_validation']:.4f}" if loss["first_validation"] is not None
                   else f"train loss {loss['first_train']:.4f} -> {loss['last_train']:.4f}"))
-    print(f"run directory: {out}")
+    say(f"run directory: {out}" + (f" ({run['processes']} processes)" if run.get("processes", 1) > 1 else ""))
     return run
 
 # %% ../nbs/21_cli.ipynb #81e3109e

@@ -30,7 +30,8 @@ log = logging.getLogger("meddialogue")
 
 # %% auto #0
 __all__ = ['log', 'choose_backend', 'encode_examples', 'length_grouped_batches', 'collate', 'token_loss_sum', 'load_for_training',
-           'load_adapter_weights', 'trained_token_count', 'data_hash', 'make_scheduler', 'Trainer', 'plot_losses']
+           'load_adapter_weights', 'trained_token_count', 'data_hash', 'make_scheduler', 'process_group', 'Trainer',
+           'plot_losses']
 
 # %% ../nbs/13_train.ipynb #01c75106
 def choose_backend(requested: str = "auto") -> tuple[str, str]:
@@ -212,6 +213,32 @@ def make_scheduler(optimizer, cfg: TrainingConfig, total: int):
     name = "constant_with_warmup" if cfg.scheduler == "constant" else cfg.scheduler
     return get_scheduler(name, optimizer, num_warmup_steps=int(round(cfg.warmup_ratio * total)), num_training_steps=total)
 
+# %% ../nbs/13_train.ipynb #81921226
+def process_group():
+    """accelerate's `Accelerator` when the process was launched as one of several (WORLD_SIZE > 1), else None."""
+    import os
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1: return None
+    import torch
+    from accelerate import Accelerator
+    return Accelerator(cpu=not torch.cuda.is_available())   # without cpu=True accelerate sees no process group on a CPU-only machine
+
+def _world(acc) -> tuple[int, int]:
+    return (1, 0) if acc is None else (acc.num_processes, acc.process_index)
+
+def _sum_over_processes(acc, values: list[float]) -> list[float]:
+    """`values` summed over every process (unchanged in one process)."""
+    if acc is None: return values
+    import torch
+    t = torch.tensor([float(v) for v in values], dtype=torch.float64, device=acc.device)
+    return acc.reduce(t, reduction="sum").tolist()
+
+def _sum_gradients(acc, params):
+    """Sum the trainable parameters' gradients over every process, in place."""
+    import torch, torch.distributed as dist
+    for p in params:
+        if p.grad is None: p.grad = torch.zeros_like(p)
+        dist.all_reduce(p.grad, op=dist.ReduceOp.SUM)
+
 # %% ../nbs/13_train.ipynb #044fc98c
 class Trainer:
     """Fine-tune a model on prepared examples and write a run directory."""
@@ -265,12 +292,14 @@ def evaluate(self: Trainer, model, encoded, pad_id: int) -> float | None:
     was_training = model.training
     model.eval()
     total, count = 0.0, 0
+    world, rank = _world(getattr(self, "acc", None))
     with torch.no_grad():
-        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]["input_ids"]))
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]["input_ids"]))[rank::world]
         for s in range(0, len(order), self.cfg.batch_size):
             batch = collate([encoded[i] for i in order[s:s + self.cfg.batch_size]], pad_id)
             loss, n = token_loss_sum(model, {k: v.to(model.device) for k, v in batch.items()})
             total += float(loss); count += n
+    total, count = _sum_over_processes(getattr(self, "acc", None), [total, count])
     if was_training: model.train()
     return total / max(1, count)
 
@@ -286,6 +315,9 @@ def train(self: Trainer, train_examples: list[dict], validation_examples: list[d
     if modes - {self.config.mode}:
         raise MedDialogueError(f"the run's mode is {self.config.mode!r} but the examples are {', '.join(sorted(modes))}")
     backend, reason = choose_backend(self.cfg.backend)
+    self.acc = process_group()
+    if self.acc is not None and backend == "unsloth":
+        raise MedDialogueError(f"the unsloth backend trains on one GPU, not {self.acc.num_processes} processes; launch one process or use --set backend=hf")
     log.info("training backend: %s (%s)", backend, reason)
     with torch.random.fork_rng(devices=list(range(torch.cuda.device_count()))):
         torch.manual_seed(self.config.seed)
@@ -321,14 +353,21 @@ def _optimizer(self: Trainer, model, total: int, out: Path, resume: bool):
 @patch
 def _step(self: Trainer, model, micro, params, optimizer, scheduler, pad_id, device, state) -> tuple[float, int]:
     import torch
-    n_trained = sum(trained_token_count(x) for b in micro for x in b)
-    step_loss = 0.0
+    acc = getattr(self, "acc", None)
+    world, rank = _world(acc)
+    n_trained = sum(trained_token_count(x) for b in micro for x in b)   # over the whole window, every process's share
+    step_loss, tokens, real = 0.0, 0, 0
     for items in micro:
-        batch = {k: v.to(device) for k, v in collate(items, pad_id).items()}
+        mine = items[rank::world]
+        if not mine: continue
+        batch = {k: v.to(device) for k, v in collate(mine, pad_id).items()}
         loss_sum, _ = token_loss_sum(model, batch)
         (loss_sum / n_trained).backward()
         step_loss += float(loss_sum.detach())
-        state["tokens"] += batch["input_ids"].numel(); state["real_tokens"] += int(batch["attention_mask"].sum())
+        tokens += batch["input_ids"].numel(); real += int(batch["attention_mask"].sum())
+    if acc is not None: _sum_gradients(acc, params)
+    step_loss, tokens, real = _sum_over_processes(acc, [step_loss, tokens, real])
+    state["tokens"] += int(tokens); state["real_tokens"] += int(real)
     state["trained_tokens"] += n_trained
     if self.cfg.max_grad_norm: torch.nn.utils.clip_grad_norm_(params, self.cfg.max_grad_norm)
     optimizer.step(); scheduler.step(); optimizer.zero_grad(set_to_none=True)
@@ -340,6 +379,7 @@ def _step(self: Trainer, model, micro, params, optimizer, scheduler, pad_id, dev
 def _train(self: Trainer, train_examples, validation_examples, out, resume, callback, progress, backend, reason):
     started = time.time()
     model, tok, template, pad_id, train_enc, val_enc, skipped = self._setup(train_examples, validation_examples, backend)
+    if self.acc is not None and self.acc.device.type == "cuda" and self.config.adapter.method != "qlora": model.to(self.acc.device)
     device = next(model.parameters()).device
     batches_per_epoch, total = self._plan(train_enc)
     self.total_steps = total                                   # known before the first step, for progress lines
@@ -348,7 +388,8 @@ def _train(self: Trainer, train_examples, validation_examples, out, resume, call
     params, optimizer, scheduler, state = self._optimizer(model, total, out, resume)
     model.train()
     cache, window_loss, window_tokens = {}, 0.0, 0
-    bar = _progress_bar(total, state["step"]) if progress else None
+    main = self.acc is None or self.acc.is_main_process
+    bar = _progress_bar(total, state["step"]) if progress and main else None
     while state["step"] < total:
         micro = self._micro_batches(state["step"], train_enc, batches_per_epoch, cache)
         step_loss, n_trained = self._step(model, micro, params, optimizer, scheduler, pad_id, device, state)
@@ -364,11 +405,12 @@ def _train(self: Trainer, train_examples, validation_examples, out, resume, call
             bar.update(1)
             if "loss" in logs: bar.set_postfix(loss=f"{logs['loss']:.3f}")
         if step % save_steps == 0 and step < total:
-            _save_checkpoint(out, model, optimizer, scheduler, state, self.cfg.save_total_limit)
+            if main: _save_checkpoint(out, model, optimizer, scheduler, state, self.cfg.save_total_limit)
+            if self.acc is not None: self.acc.wait_for_everyone()
         if callback is not None: callback(step, logs)
     if bar is not None: bar.close()
     return self._finish(out, model, tok, template, backend, reason, train_examples, validation_examples,
-                        train_enc, val_enc, skipped, state, total, started)
+                        train_enc, val_enc, skipped, state, total, started, main)
 
 def _progress_bar(total: int, initial: int):
     from tqdm.auto import tqdm
@@ -381,12 +423,13 @@ def _package_version(name: str) -> str | None:
 
 @patch
 def _finish(self: Trainer, out, model, tok, template, backend, reason, train_examples, validation_examples, train_enc,
-            val_enc, skipped, state, total, started):
+            val_enc, skipped, state, total, started, main: bool = True):
     history = state["history"]
     weights = out / ("model" if self.config.adapter.method == "full" else "adapter")
-    model.save_pretrained(weights)
-    tok.save_pretrained(out)
-    write_text_atomic(out / "trainer_state.json", json.dumps({"global_step": total, "log_history": history}, indent=2) + "\n")
+    if main:
+        model.save_pretrained(weights)
+        tok.save_pretrained(out)
+        write_text_atomic(out / "trainer_state.json", json.dumps({"global_step": total, "log_history": history}, indent=2) + "\n")
     evals = [h["eval_loss"] for h in history if h.get("eval_loss") is not None]
     losses = [h["loss"] for h in history if "loss" in h]
     run = {
@@ -403,11 +446,14 @@ def _finish(self: Trainer, out, model, tok, template, backend, reason, train_exa
         "seconds": round(time.time() - started, 1), "device": str(next(model.parameters()).device),
         "versions": {"python": platform.python_version(),
                      **{p: _package_version(p) for p in ("meddialogue", "torch", "transformers", "peft", "trl", "unsloth")}},
+        "processes": 1 if self.acc is None else self.acc.num_processes,
         **getattr(self, "record", {}),
     }
-    write_text_atomic(out / "run.json", json.dumps(run, indent=2) + "\n")
-    plot_losses(history, out / "loss_curve.png")
-    shutil.rmtree(out / "checkpoints", ignore_errors=True)
+    if main:
+        write_text_atomic(out / "run.json", json.dumps(run, indent=2) + "\n")
+        plot_losses(history, out / "loss_curve.png")
+        shutil.rmtree(out / "checkpoints", ignore_errors=True)
+    if self.acc is not None: self.acc.wait_for_everyone()
     return run
 
 # %% ../nbs/13_train.ipynb #e4b37798
