@@ -16,8 +16,8 @@ from .roleplay import DialogueReport, dialogue_problem, script_key, system_messa
 from .run_config import DEFAULT_ROLE_PROMPTS, RoleplayConfig
 
 # %% auto #0
-__all__ = ['DIALOGUE_SCHEMA', 'endpoint_client', 'endpoint_model', 'json_prompt', 'parse_json_dialogue', 'dialogue_by_json',
-           'dialogue_by_turns', 'generate_dialogues']
+__all__ = ['DIALOGUE_SCHEMA', 'endpoint_client', 'endpoint_model', 'json_prompt', 'first_json_object', 'parse_json_dialogue',
+           'dialogue_by_json', 'doctor_question', 'dialogue_by_turns', 'generate_dialogues']
 
 # %% ../nbs/10e_dialogue_endpoint.ipynb #0c83df66
 def endpoint_client(base_url: str, api_key: str | None = None, timeout: float = 60, retries: int = 2):
@@ -56,12 +56,16 @@ def json_prompt(script_text_: str, turns: int) -> list[dict]:
              "answers only from the script, reveals information gradually, mentions hidden items only when asked about them, and says "
              "they do not know anything the script does not say."}]
 
+def first_json_object(text: str, what: str = "the reply"):
+    """The first JSON value that starts at a `{` in `text`; `DataError` naming `what` when there is none."""
+    start = text.find("{")
+    if start < 0: raise DataError(f"{what} holds no JSON object")
+    try: return json.JSONDecoder().raw_decode(text[start:])[0]
+    except json.JSONDecodeError as e: raise DataError(f"{what} is not valid JSON ({e.msg})") from None
+
 def parse_json_dialogue(text: str) -> list:
     """The `dialogue` list of a JSON reply (the first JSON object in the text); `DataError` when there is none."""
-    start = text.find("{")
-    if start < 0: raise DataError("the reply holds no JSON object")
-    try: value, _ = json.JSONDecoder().raw_decode(text[start:])
-    except json.JSONDecodeError as e: raise DataError(f"the reply is not valid JSON ({e.msg})") from None
+    value = first_json_object(text)
     if not isinstance(value, dict) or "dialogue" not in value: raise DataError("the reply's JSON has no 'dialogue' list")
     return value["dialogue"]
 
@@ -84,17 +88,19 @@ def dialogue_by_json(client, model: str, script, turns: int, cfg: RoleplayConfig
     fmt = {"type": "json_schema", "json_schema": {"name": "dialogue", "schema": DIALOGUE_SCHEMA, "strict": True}}
     return parse_json_dialogue(_complete(client, model, json_prompt(text, turns), max_tokens, response_format=fmt))
 
+def doctor_question(client, model: str, dialogue: list[dict], max_tokens: int = 96) -> str:
+    """The endpoint's next question as the doctor, given the MedSim turns so far (it never sees the script)."""
+    system = {"role": "system", "content": DEFAULT_ROLE_PROMPTS["doctor"].replace(" in the script below", "")}
+    view = [system] + [{"role": "assistant" if t["role"] == "doctor" else "user", "content": t["content"]} for t in dialogue]
+    return _complete(client, model, view, max_tokens)
+
 def dialogue_by_turns(client, model: str, script, turns: int, cfg: RoleplayConfig, max_tokens: int = 96, opener: str | None = None) -> list:
     """A dialogue with the endpoint playing the doctor (without the script) and the patient (with it), turn by turn."""
     patient_cfg = RoleplayConfig(trained_role="patient", script_format=cfg.script_format, script_heading=cfg.script_heading,
                                  system_prompt=cfg.system_prompt if cfg.trained_role == "patient" else None)
-    doctor_system = {"role": "system", "content": DEFAULT_ROLE_PROMPTS["doctor"].replace(" in the script below", "")}
     dialogue = []
     for k in range(turns):
-        if k == 0: question = opener or QUESTIONS["chief_complaint"][0]
-        else:
-            doctor_view = [doctor_system] + [{"role": "assistant" if t["role"] == "doctor" else "user", "content": t["content"]} for t in dialogue]
-            question = _complete(client, model, doctor_view, max_tokens)
+        question = (opener or QUESTIONS["chief_complaint"][0]) if k == 0 else doctor_question(client, model, dialogue, max_tokens)
         dialogue.append({"role": "doctor", "content": question})
         patient_view = [system_message(script, patient_cfg)] + [{"role": "user" if t["role"] == "doctor" else "assistant", "content": t["content"]} for t in dialogue]
         dialogue.append({"role": "patient", "content": _complete(client, model, patient_view, max_tokens)})

@@ -14,12 +14,12 @@ from collections import defaultdict
 from pathlib import Path
 
 from .config import DataError, MedDialogueError
-from .dialogue_endpoint import _complete, endpoint_client, endpoint_model
+from .dialogue_endpoint import _complete, doctor_question, endpoint_client, endpoint_model, first_json_object
 from .evaluate import bootstrap_ci, token_f1
 from .files import write_jsonl, write_text_atomic
 from .patients import DONT_KNOW, answer, evaluation_interview, facts
 from .roleplay import parse_script, script_key, system_message, transcript
-from .run_config import DEFAULT_ROLE_PROMPTS, RoleplayConfig
+from .run_config import RoleplayConfig
 
 # %% auto #0
 __all__ = ['METRICS', 'HIGHER_IS_BETTER', 'STOP', 'ROLE_PATTERNS', 'DONT_KNOW_PATTERN', 'NO_PATTERN', 'JUDGE_SCHEMA', 'PERCENT',
@@ -144,11 +144,6 @@ def interview_plan(record: dict, seed: int = 0) -> list[dict]:
     raise DataError(f"held-out record {record.get('id')} has no dialogue and is not a generated patient card; give doctor turns, or use an endpoint doctor")
 
 # %% ../nbs/17a_roleplay_eval.ipynb #7b25e8be
-def _doctor_turn(client, model, history: list[dict]) -> str:
-    system = {"role": "system", "content": DEFAULT_ROLE_PROMPTS["doctor"].replace(" in the script below", "")}
-    view = [system] + [{"role": "user" if m["role"] == "assistant" else "assistant", "content": m["content"]} for m in history[1:]]
-    return _complete(client, model, view, 64)
-
 def run_interviews(patient, records: list[dict], cfg: RoleplayConfig | None = None, seed: int = 0, doctor=None, turns: int = 8,
                    progress: bool = True) -> list[dict]:
     """Interviews of every record: `{"id", "script", "plan", "messages"}` with the patient's replies filled in."""
@@ -169,7 +164,7 @@ def run_interviews(patient, records: list[dict], cfg: RoleplayConfig | None = No
         live = [t for t in talks if k < len(t["plan"])]
         for t in live:
             q = t["plan"][k]
-            if q["question"] is None: q["question"] = "What brings you in today?" if k == 0 else _doctor_turn(client, model, t["messages"])
+            if q["question"] is None: q["question"] = "What brings you in today?" if k == 0 else doctor_question(client, model, [{"role": "doctor" if m["role"] == "user" else "patient", "content": m["content"]} for m in t["messages"][1:]], 64)
             t["messages"].append({"role": "user", "content": q["question"]})
         replies = patient.generate([t["messages"] for t in live])
         for t, reply in zip(live, replies): t["messages"].append({"role": "assistant", "content": reply})
@@ -268,9 +263,7 @@ def judge_prompt(script_text_: str, transcript_text: str) -> list[dict]:
 
 def parse_scores(text: str) -> dict:
     """The three 1-5 scores in a judge's reply; `DataError` naming what is wrong."""
-    start = text.find("{")
-    try: value, _ = json.JSONDecoder().raw_decode(text[start:]) if start >= 0 else (None, 0)
-    except json.JSONDecodeError: value = None
+    value = first_json_object(text, "the judge's reply")
     if not isinstance(value, dict): raise DataError("the judge's reply holds no JSON object")
     scores = {}
     for k in ("consistency", "realism", "adherence"):
