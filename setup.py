@@ -26,7 +26,8 @@ class BuildWithNotebooks(build_py):
             self.copy_file(str(nb), str(target / nb.name))
 
 
-extras = {name: requirements(f"{name}_requirements") for name in ("train", "safety", "gpu", "serve", "notebook", "dev")}
+extras = {name.replace("_", "-"): requirements(f"{name}_requirements")
+          for name in ("train", "safety", "gpu", "serve", "notebook", "tracking", "vllm", "vllm_cpu", "dev")}
 extras["all"] = sorted({req for name in ("train", "safety", "serve", "notebook", "dev") for req in extras[name]})
 
 setuptools.setup(

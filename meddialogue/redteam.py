@@ -65,13 +65,15 @@ def _guard_rows(items, guard: QueryGuard) -> list[dict]:
     return rows
 
 # %% ../nbs/17_redteam.ipynb #83e86314
-def _add_model_replies(rows: list[dict], run, guard: QueryGuard, out, max_new_tokens: int, batch_size: int, progress: bool):
+def _add_model_replies(rows: list[dict], run, guard: QueryGuard, out, max_new_tokens: int, batch_size: int, progress: bool,
+                       engine: str = "hf", endpoint: str | None = None):
     """The model's reply to each prompt on its own and behind the guardrail, and whether each refused."""
     from meddialogue.inference import InferencePipeline
-    pipe = run if hasattr(run, "generate") else InferencePipeline.from_run(run, max_new_tokens=max_new_tokens, batch_size=batch_size)
+    pipe = run if hasattr(run, "generate") else InferencePipeline.from_run(run, engine, endpoint, max_new_tokens=max_new_tokens, batch_size=batch_size)
     alone = pipe.generate([pipe.conversation([], r["text"]) for r in rows], max_new_tokens=max_new_tokens, progress=progress)
     guarded = GuardedPipeline(pipe, guard, audit_log=Path(out) / "audit.jsonl" if out else None).reply_many(
         [r["text"] for r in rows], max_new_tokens=max_new_tokens, progress=progress)
+    if pipe is not run: pipe.close()
     for r, a, g in zip(rows, alone, guarded):
         r.update(model_reply=a, model_refused=looks_like_refusal(a), guarded_reply=g.text,
                  guarded_refused=g.blocked or looks_like_refusal(g.model_text))
@@ -107,14 +109,14 @@ def _write_redteam(out: Path, rows, metrics, systems):
 
 # %% ../nbs/17_redteam.ipynb #302a456f
 def redteam(run=None, out=None, guard: QueryGuard | None = None, prompts=None, max_new_tokens: int | None = None,
-            batch_size: int | None = None, progress: bool = True) -> dict:
+            batch_size: int | None = None, progress: bool = True, engine: str = "hf", endpoint: str | None = None) -> dict:
     """Refusal and false-refusal rates of the guardrail, and of the model in `run` alone and guarded; writes `out`."""
     guard = guard or default_guard()
     items = prompts if prompts is not None else redteam_prompts()
     rows = _guard_rows(items, guard)
     systems = ["guard"]
     if run is not None:
-        _add_model_replies(rows, run, guard, out, max_new_tokens, batch_size, progress)
+        _add_model_replies(rows, run, guard, out, max_new_tokens, batch_size, progress, engine, endpoint)
         systems += ["model", "guarded"]
     metrics = {s: _rates(rows, f"{s}_refused") for s in systems}
     metrics["failures"] = _failures(rows, systems)

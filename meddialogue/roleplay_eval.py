@@ -14,7 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from .config import DataError, MedDialogueError
-from .dialogue_endpoint import _complete, doctor_question, endpoint_client, endpoint_model, first_json_object
+from .dialogue_endpoint import complete, doctor_question, endpoint_client, endpoint_model, first_json_object
 from .evaluate import bootstrap_ci, token_f1
 from .files import write_jsonl, write_text_atomic
 from .patients import DONT_KNOW, answer, evaluation_interview, facts
@@ -283,8 +283,8 @@ def judge_interviews(talks: list[dict], url: str, model: str | None = None, cfg:
         text = "\n".join(f"{'Doctor' if m['role'] == 'user' else 'Patient'}: {m['content']}" for m in t["messages"][1:])
         messages = judge_prompt(t["messages"][0]["content"].split(f"{cfg.script_heading}:\n", 1)[-1], text)
         try:
-            try: reply = _complete(client, model, messages, 64, **({"response_format": fmt} if fmt else {}))
-            except _FormatRefused: fmt = None; reply = _complete(client, model, messages, 64)
+            try: reply = complete(client, model, messages, 64, **({"response_format": fmt} if fmt else {}))
+            except _FormatRefused: fmt = None; reply = complete(client, model, messages, 64)
             out.append({"id": t["id"], "scores": parse_scores(reply)})
         except DataError as e: out.append({"id": t["id"], "error": str(e)})
     return out

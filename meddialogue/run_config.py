@@ -16,10 +16,10 @@ from .config import (Checked, ConfigError, ConversationConfig, TaskConfig, check
                                 RUN_SECTIONS)
 
 # %% auto #0
-__all__ = ['MODES', 'DTYPES', 'ADAPTER_METHODS', 'LORA_BIAS', 'TRAIN_ON', 'SCHEDULERS', 'BACKENDS', 'ROLES', 'SCRIPT_FORMATS',
-           'DEFAULT_ROLE_PROMPTS', 'SECTIONS', 'KNOB_ALIASES', 'ModelConfig', 'AdapterConfig', 'TrainingConfig',
-           'GenerationConfig', 'RoleplayConfig', 'RunConfig', 'knob_names', 'parse_value', 'load_run_config',
-           'read_run']
+__all__ = ['MODES', 'DTYPES', 'ADAPTER_METHODS', 'LORA_BIAS', 'TRAIN_ON', 'SCHEDULERS', 'BACKENDS', 'MIXED_PRECISION', 'TRACKERS',
+           'ROLES', 'SCRIPT_FORMATS', 'DEFAULT_ROLE_PROMPTS', 'SECTIONS', 'KNOB_ALIASES', 'ModelConfig',
+           'AdapterConfig', 'TrainingConfig', 'GenerationConfig', 'RoleplayConfig', 'RunConfig', 'knob_names',
+           'parse_value', 'load_run_config', 'read_run']
 
 # %% ../nbs/01_run_config.ipynb #337f6558
 MODES = ("conversational", "single_turn", "instruction")
@@ -71,6 +71,8 @@ class AdapterConfig(Checked):
 TRAIN_ON = ("all_assistant", "last_assistant", "all_tokens")
 SCHEDULERS = ("cosine", "linear", "constant")
 BACKENDS = ("auto", "hf", "unsloth")
+MIXED_PRECISION = ("auto", "no", "bf16", "fp16")
+TRACKERS = ("auto", "tensorboard", "mlflow", "wandb", "none")
 
 @dataclass
 class TrainingConfig(Checked):
@@ -95,9 +97,12 @@ class TrainingConfig(Checked):
     group_by_length: bool = True
     backend: str = "auto"
     gradient_checkpointing: bool = False
+    mixed_precision: str = "auto"
+    report_to: str = "auto"
 
     def __post_init__(self):
-        for name, allowed in (("train_on", TRAIN_ON), ("scheduler", SCHEDULERS), ("backend", BACKENDS)):
+        for name, allowed in (("train_on", TRAIN_ON), ("scheduler", SCHEDULERS), ("backend", BACKENDS),
+                              ("mixed_precision", MIXED_PRECISION), ("report_to", TRACKERS)):
             if getattr(self, name) not in allowed: raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
         if not isinstance(self.role, str) or not self.role: raise ConfigError(f"role must be a message role such as assistant, got {self.role!r}")
         for name in ("max_length", "batch_size", "grad_accum", "logging_steps", "save_total_limit"): check_int(name, getattr(self, name), lo=1)

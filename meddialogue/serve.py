@@ -23,12 +23,8 @@ from .inference import InferencePipeline
 def load_pipeline(source, **kwargs) -> tuple[InferencePipeline, str]:
     """`(pipeline, model id)` for a run directory or a model name."""
     path = Path(source)
-    if (path / "run.json").is_file(): return InferencePipeline.from_run(path, **kwargs), path.resolve().name
-    if path.is_dir() and not (path / "config.json").is_file():
-        raise MedDialogueError(f"{source} is neither a run directory (no run.json) nor a model folder (no config.json)")
-    from meddialogue.models import load_model
-    model, tok, _ = load_model(str(source))
-    return InferencePipeline(model, tok, **kwargs), str(source)
+    pipe = InferencePipeline.load(source, **kwargs)
+    return pipe, path.resolve().name if (path / "run.json").is_file() else str(source)
 
 # %% ../nbs/16a_serve.ipynb #807623fc
 class Batcher:

@@ -30,8 +30,8 @@ log = logging.getLogger("meddialogue")
 
 # %% auto #0
 __all__ = ['log', 'choose_backend', 'encode_examples', 'length_grouped_batches', 'collate', 'token_loss_sum', 'load_for_training',
-           'load_adapter_weights', 'trained_token_count', 'data_hash', 'make_scheduler', 'process_group', 'Trainer',
-           'plot_losses']
+           'load_adapter_weights', 'trained_token_count', 'data_hash', 'make_scheduler', 'process_group',
+           'choose_precision', 'autocast', 'make_tracker', 'flat_config', 'tracked_values', 'Trainer', 'plot_losses']
 
 # %% ../nbs/13_train.ipynb #01c75106
 def choose_backend(requested: str = "auto") -> tuple[str, str]:
@@ -239,6 +239,59 @@ def _sum_gradients(acc, params):
         if p.grad is None: p.grad = torch.zeros_like(p)
         dist.all_reduce(p.grad, op=dist.ReduceOp.SUM)
 
+# %% ../nbs/13_train.ipynb #b68ca3a5
+def choose_precision(requested: str = "auto") -> str:
+    """`no`, `bf16` or `fp16`: the requested mixed precision, resolved for this machine."""
+    import torch
+    cuda = torch.cuda.is_available()
+    if requested == "auto": return "bf16" if cuda and torch.cuda.is_bf16_supported() else "no"
+    if requested == "fp16" and not cuda: raise MedDialogueError("fp16 mixed precision needs a CUDA GPU; use mixed_precision bf16 or no here")
+    return requested
+
+def autocast(device, precision: str):
+    """A `torch.autocast` context in `precision` on `device`'s type (nothing for `no`)."""
+    import contextlib, torch
+    if precision == "no": return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16 if precision == "bf16" else torch.float16)
+
+_TRACKER_PACKAGES = {"tensorboard": "tensorboard", "mlflow": "mlflow", "wandb": "wandb"}
+
+def make_tracker(report_to: str, out: Path, config: dict | None = None):
+    """accelerate's tracker for `report_to`, started, with `config` stored (None for `none`, or `auto` without TensorBoard)."""
+    if report_to == "none": return None
+    if report_to == "auto":
+        if importlib.util.find_spec("tensorboard") is None: return None
+        report_to = "tensorboard"
+    package = _TRACKER_PACKAGES[report_to]
+    if importlib.util.find_spec(package) is None:
+        raise MedDialogueError(f"report_to {report_to} needs {package}: pip install {package} (or set report_to none)")
+    import accelerate.tracking as tracking
+    out, name = Path(out), Path(out).resolve().name
+    if report_to == "tensorboard": tracker = tracking.TensorBoardTracker(name, out / "logs")
+    elif report_to == "mlflow":
+        import os
+        tracker = tracking.MLflowTracker("meddialogue", os.environ.get("MLFLOW_TRACKING_URI") or (out / "mlruns").resolve().as_uri(), run_name=name)
+    else: tracker = tracking.WandBTracker("meddialogue", name=name, dir=str(out))
+    tracker.start()
+    if config is not None: tracker.store_init_configuration(flat_config(config))
+    return tracker
+
+def flat_config(config: dict, prefix: str = "") -> dict:
+    """A nested configuration as `section.key` scalars (lists and None as text), as trackers store hyperparameters."""
+    flat = {}
+    for key, value in config.items():
+        if isinstance(value, dict): flat.update(flat_config(value, f"{prefix}{key}."))
+        else: flat[f"{prefix}{key}"] = value if isinstance(value, (bool, int, float, str)) else json.dumps(value, ensure_ascii=False)
+    return flat
+
+def tracked_values(logs: dict, state: dict, seconds: float) -> dict:
+    """What a logged step sends to the tracker."""
+    names = {"loss": "train/loss", "learning_rate": "train/learning_rate", "epoch": "train/epoch", "eval_loss": "eval/loss"}
+    values = {names[k]: v for k, v in logs.items() if k in names and v is not None}
+    values.update({"tokens/processed": state["tokens"], "tokens/trained": state["trained_tokens"],
+                   "tokens/trained_per_second": state["trained_tokens"] / max(seconds, 1e-9)})
+    return values
+
 # %% ../nbs/13_train.ipynb #044fc98c
 class Trainer:
     """Fine-tune a model on prepared examples and write a run directory."""
@@ -297,7 +350,8 @@ def evaluate(self: Trainer, model, encoded, pad_id: int) -> float | None:
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]["input_ids"]))[rank::world]
         for s in range(0, len(order), self.cfg.batch_size):
             batch = collate([encoded[i] for i in order[s:s + self.cfg.batch_size]], pad_id)
-            loss, n = token_loss_sum(model, {k: v.to(model.device) for k, v in batch.items()})
+            with autocast(model.device, getattr(self, "precision", "no")):
+                loss, n = token_loss_sum(model, {k: v.to(model.device) for k, v in batch.items()})
             total += float(loss); count += n
     total, count = _sum_over_processes(getattr(self, "acc", None), [total, count])
     if was_training: model.train()
@@ -318,7 +372,11 @@ def train(self: Trainer, train_examples: list[dict], validation_examples: list[d
     self.acc = process_group()
     if self.acc is not None and backend == "unsloth":
         raise MedDialogueError(f"the unsloth backend trains on one GPU, not {self.acc.num_processes} processes; launch one process or use --set backend=hf")
-    log.info("training backend: %s (%s)", backend, reason)
+    if self.acc is not None and self.acc.distributed_type.name in ("FSDP", "DEEPSPEED"):
+        raise MedDialogueError(f"meddialogue's trainer is data-parallel only: it does not shard with {self.acc.distributed_type.name}; "
+                               "launch with a multi-GPU (DDP) accelerate config, e.g. meddialogue/data/accelerate/ddp.yaml")
+    self.precision = choose_precision(self.cfg.mixed_precision)
+    log.info("training backend: %s (%s); mixed precision: %s", backend, reason, self.precision)
     with torch.random.fork_rng(devices=list(range(torch.cuda.device_count()))):
         torch.manual_seed(self.config.seed)
         return self._train(train_examples, validation_examples, out, resume, callback, progress, backend, reason)
@@ -339,6 +397,7 @@ def _optimizer(self: Trainer, model, total: int, out: Path, resume: bool):
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=self.cfg.learning_rate, weight_decay=self.cfg.weight_decay)
     scheduler = make_scheduler(optimizer, self.cfg, total)
+    self.scaler = torch.amp.GradScaler("cuda") if self.precision == "fp16" else None
     state = {"step": 0, "history": [], "tokens": 0, "real_tokens": 0, "trained_tokens": 0}
     if resume:
         saved = torch.load(_latest_checkpoint(out) / "state.pt", weights_only=False)
@@ -346,6 +405,7 @@ def _optimizer(self: Trainer, model, total: int, out: Path, resume: bool):
         with torch.no_grad():
             for n, v in saved["trainable"].items(): named[n].copy_(v)
         optimizer.load_state_dict(saved["optimizer"]); scheduler.load_state_dict(saved["scheduler"])
+        if self.scaler is not None and saved.get("scaler"): self.scaler.load_state_dict(saved["scaler"])
         torch.set_rng_state(saved["rng"])
         state = {k: saved[k] for k in state}
     return params, optimizer, scheduler, state
@@ -361,16 +421,20 @@ def _step(self: Trainer, model, micro, params, optimizer, scheduler, pad_id, dev
         mine = items[rank::world]
         if not mine: continue
         batch = {k: v.to(device) for k, v in collate(mine, pad_id).items()}
-        loss_sum, _ = token_loss_sum(model, batch)
-        (loss_sum / n_trained).backward()
+        with autocast(device, self.precision): loss_sum, _ = token_loss_sum(model, batch)
+        scaled = loss_sum / n_trained
+        (self.scaler.scale(scaled) if self.scaler is not None else scaled).backward()
         step_loss += float(loss_sum.detach())
         tokens += batch["input_ids"].numel(); real += int(batch["attention_mask"].sum())
     if acc is not None: _sum_gradients(acc, params)
     step_loss, tokens, real = _sum_over_processes(acc, [step_loss, tokens, real])
     state["tokens"] += int(tokens); state["real_tokens"] += int(real)
     state["trained_tokens"] += n_trained
+    if self.scaler is not None: self.scaler.unscale_(optimizer)
     if self.cfg.max_grad_norm: torch.nn.utils.clip_grad_norm_(params, self.cfg.max_grad_norm)
-    optimizer.step(); scheduler.step(); optimizer.zero_grad(set_to_none=True)
+    if self.scaler is not None: self.scaler.step(optimizer); self.scaler.update()
+    else: optimizer.step()
+    scheduler.step(); optimizer.zero_grad(set_to_none=True)
     state["step"] += 1
     return step_loss, n_trained
 
@@ -378,8 +442,20 @@ def _step(self: Trainer, model, micro, params, optimizer, scheduler, pad_id, dev
 @patch
 def _train(self: Trainer, train_examples, validation_examples, out, resume, callback, progress, backend, reason):
     started = time.time()
-    model, tok, template, pad_id, train_enc, val_enc, skipped = self._setup(train_examples, validation_examples, backend)
-    if self.acc is not None and self.acc.device.type == "cuda" and self.config.adapter.method != "qlora": model.to(self.acc.device)
+    main = self.acc is None or self.acc.is_main_process
+    tracker = make_tracker(self.cfg.report_to, out, self.config.to_dict()) if main else None
+    self.tracking = tracker.name if tracker is not None else "none"
+    try:
+        model, tok, template, pad_id, train_enc, val_enc, skipped = self._setup(train_examples, validation_examples, backend)
+        if self.acc is not None and self.acc.device.type == "cuda" and self.config.adapter.method != "qlora": model.to(self.acc.device)
+        state, total = self._loop(model, pad_id, train_enc, val_enc, out, resume, callback, progress, main, tracker)
+    finally:
+        if tracker is not None: tracker.finish()
+    return self._finish(out, model, tok, template, backend, reason, train_examples, validation_examples,
+                        train_enc, val_enc, skipped, state, total, started, main)
+
+@patch
+def _loop(self: Trainer, model, pad_id, train_enc, val_enc, out, resume, callback, progress, main, tracker):
     device = next(model.parameters()).device
     batches_per_epoch, total = self._plan(train_enc)
     self.total_steps = total                                   # known before the first step, for progress lines
@@ -387,8 +463,7 @@ def _train(self: Trainer, train_examples, validation_examples, out, resume, call
     save_steps = self.cfg.save_steps or eval_steps
     params, optimizer, scheduler, state = self._optimizer(model, total, out, resume)
     model.train()
-    cache, window_loss, window_tokens = {}, 0.0, 0
-    main = self.acc is None or self.acc.is_main_process
+    cache, window_loss, window_tokens, begun = {}, 0.0, 0, time.time()
     bar = _progress_bar(total, state["step"]) if progress and main else None
     while state["step"] < total:
         micro = self._micro_batches(state["step"], train_enc, batches_per_epoch, cache)
@@ -400,17 +475,18 @@ def _train(self: Trainer, train_examples, validation_examples, out, resume, call
             logs.update(loss=window_loss / max(1, window_tokens), learning_rate=scheduler.get_last_lr()[0])
             window_loss, window_tokens = 0.0, 0
         if step % eval_steps == 0 or step == total: logs["eval_loss"] = self.evaluate(model, val_enc, pad_id)
-        if len(logs) > 2: state["history"].append(logs)
+        if len(logs) > 2:
+            state["history"].append(logs)
+            if tracker is not None: tracker.log(tracked_values(logs, state, time.time() - begun), step=step)
         if bar is not None:
             bar.update(1)
             if "loss" in logs: bar.set_postfix(loss=f"{logs['loss']:.3f}")
         if step % save_steps == 0 and step < total:
-            if main: _save_checkpoint(out, model, optimizer, scheduler, state, self.cfg.save_total_limit)
+            if main: _save_checkpoint(out, model, optimizer, scheduler, state, self.cfg.save_total_limit, self.scaler)
             if self.acc is not None: self.acc.wait_for_everyone()
         if callback is not None: callback(step, logs)
     if bar is not None: bar.close()
-    return self._finish(out, model, tok, template, backend, reason, train_examples, validation_examples,
-                        train_enc, val_enc, skipped, state, total, started, main)
+    return state, total
 
 def _progress_bar(total: int, initial: int):
     from tqdm.auto import tqdm
@@ -447,6 +523,7 @@ def _finish(self: Trainer, out, model, tok, template, backend, reason, train_exa
         "versions": {"python": platform.python_version(),
                      **{p: _package_version(p) for p in ("meddialogue", "torch", "transformers", "peft", "trl", "unsloth")}},
         "processes": 1 if self.acc is None else self.acc.num_processes,
+        "mixed_precision": self.precision, "tracking": {"report_to": self.tracking, "logs": {"tensorboard": "logs", "mlflow": "mlruns", "wandb": "wandb"}.get(self.tracking)},
         **getattr(self, "record", {}),
     }
     if main:
@@ -461,13 +538,14 @@ def _latest_checkpoint(out: Path) -> Path | None:
     found = sorted((out / "checkpoints").glob("step-*")) if (out / "checkpoints").is_dir() else []
     return found[-1] if found else None
 
-def _save_checkpoint(out: Path, model, optimizer, scheduler, state: dict, keep: int):
+def _save_checkpoint(out: Path, model, optimizer, scheduler, state: dict, keep: int, scaler=None):
     import torch
     folder = out / "checkpoints" / f"step-{state['step']:07d}"
     tmp = folder.with_name(folder.name + ".tmp")
     tmp.mkdir(parents=True, exist_ok=True)
     saved = {"trainable": {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad},
              "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "rng": torch.get_rng_state(),
+             "scaler": scaler.state_dict() if scaler is not None else None,
              **{k: v for k, v in state.items() if k != "history"}, "history": list(state["history"])}
     torch.save(saved, tmp / "state.pt")
     if folder.exists(): shutil.rmtree(folder)

@@ -18,7 +18,7 @@ from .run_config import MODES, RunConfig
 from .styles import GRAMMATICAL_STYLES, LOGICAL_STYLES
 
 # %% auto #0
-__all__ = ['ConversationPreviewer', 'ExperimentLauncher', 'summarise_folder', 'ResultsViewer', 'InterviewPanel']
+__all__ = ['ConversationPreviewer', 'ExperimentLauncher', 'summarise_folder', 'ResultsViewer', 'loss_curves', 'InterviewPanel']
 
 # %% ../nbs/20_widgets.ipynb #7657d3e8
 def _chat_html(messages) -> str:
@@ -162,15 +162,42 @@ class ResultsViewer:
         self.table.value = pd.DataFrame(self.rows).to_html(index=False, float_format=lambda x: f"{x:.3f}", na_rep="")
         self.plot.clear_output()
         fams = sorted({k for r in self.rows for k in r if k.startswith("family:")})
-        if fams:
-            import matplotlib.pyplot as plt
-            with self.plot:
-                fig, ax = plt.subplots(figsize=(7, 3))
-                width = 0.8 / max(1, len(self.rows))
-                for i, r in enumerate(self.rows):
-                    ax.bar([j + i * width for j in range(len(fams))], [r.get(f, 0) for f in fams], width, label=Path(r["folder"]).name)
-                ax.set_xticks(range(len(fams)), [f.split(":", 1)[1] for f in fams], rotation=30, ha="right"); ax.set_ylim(0, 1); ax.legend()
-                plt.show()
+        figures = [f for f in (self._families(fams), loss_curves([r["folder"] for r in self.rows if r["kind"] == "run"])) if f is not None]
+        from IPython.display import display
+        with self.plot:
+            for fig in figures: display(fig)
+
+    def _families(self, fams):
+        rows = [r for r in self.rows if any(f in r for f in fams)]
+        if not rows: return None
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots(figsize=(7, 3))
+        width = 0.8 / len(rows)
+        for i, r in enumerate(rows):
+            ax.bar([j + i * width for j in range(len(fams))], [r.get(f, float("nan")) for f in fams], width, label=_label(r["folder"]))
+        ax.set_xticks(range(len(fams)), [f.split(":", 1)[1] for f in fams], rotation=30, ha="right"); ax.set_ylim(0, 1); ax.legend()
+        plt.close(fig)
+        return fig
+
+def _label(folder) -> str:
+    """A folder's last two path parts (two arms' `eval` folders stay apart)."""
+    return "/".join(Path(folder).parts[-2:])
+
+def loss_curves(runs):
+    """A figure of the training (lines) and validation (dots) loss of each run folder's log; None without runs."""
+    runs = [Path(r) for r in runs if (Path(r) / "trainer_state.json").is_file()]
+    if not runs: return None
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7, 3))
+    for run in runs:
+        history = json.loads((run / "trainer_state.json").read_text())["log_history"]
+        train = [(h["step"], h["loss"]) for h in history if "loss" in h]
+        val = [(h["step"], h["eval_loss"]) for h in history if h.get("eval_loss") is not None]
+        line = ax.plot(*zip(*train), label=f"{_label(run)} train")[0] if train else None
+        if val: ax.plot(*zip(*val), "o--", color=line.get_color() if line else None, label=f"{_label(run)} validation")
+    ax.set_xlabel("optimizer step"); ax.set_ylabel("loss per trained token"); ax.legend(fontsize=7); ax.grid(alpha=0.3)
+    plt.close(fig)
+    return fig
 
 # %% ../nbs/20_widgets.ipynb #a46d4c8c
 class InterviewPanel:
@@ -222,8 +249,8 @@ class InterviewPanel:
     def reply(self, messages: list[dict]) -> str:
         """The patient's reply to `messages`."""
         if self.model is not None:
-            from meddialogue.dialogue_endpoint import _complete
-            return _complete(self.patient, self.model, messages, self.max_new_tokens)
+            from meddialogue.dialogue_endpoint import complete
+            return complete(self.patient, self.model, messages, self.max_new_tokens)
         return self.patient.generate([messages], max_new_tokens=self.max_new_tokens)[0]
 
     def ask(self, question: str) -> str:

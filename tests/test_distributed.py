@@ -101,3 +101,15 @@ def test_a_killed_two_process_run_resumes_to_the_same_weights(data, one_process,
     run(command(resume_with, data, out, "--set", "save_steps=4", "--resume"))
     wa, wb = weights(one_process), weights(out)
     for k in wa: torch.testing.assert_close(wb[k], wa[k], rtol=1e-4, atol=1e-5)
+
+
+def test_the_shipped_cpu_config_launches_two_processes_that_log_once(data, tmp_path):
+    pytest.importorskip("tensorboard")
+    config = Path(__file__).resolve().parent.parent / "meddialogue" / "data" / "accelerate" / "ddp_cpu.yaml"
+    launcher = str(Path(sys.executable).with_name("accelerate"))
+    run([launcher, "launch", "--config_file", str(config), "-m", "meddialogue.cli", "train", str(malnutrition_task_path()), str(data),
+         "--out", str(tmp_path / "run"), "--model", "tiny", "--max-steps", "2", "--set", "report_to=tensorboard"])
+    record = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert record["processes"] == 2 and record["tracking"] == {"report_to": "tensorboard", "logs": "logs"}
+    events = list((tmp_path / "run" / "logs").rglob("events.out.tfevents.*"))
+    assert len({e.name.rsplit(".", 1)[0].split(".")[-1] for e in events}) == 1      # one writing process (its pid in the names)

@@ -1,4 +1,5 @@
 """Training on CPU: loss falls, the run directory is complete, interrupted runs resume to the same weights."""
+import importlib.util
 import json
 import subprocess
 import sys
@@ -117,7 +118,10 @@ def test_validation_loss_falls_and_the_run_is_complete(data, tmp_path):
         train, val, tmp_path / "run", progress=False)
     assert run["loss"]["last_validation"] < run["loss"]["first_validation"] - 0.5
     names = sorted(p.name for p in (tmp_path / "run").iterdir())
-    assert names == ["chat_template.jinja", "loss_curve.png", "model", "run.json", "tokenizer.json", "tokenizer_config.json", "trainer_state.json"]
+    tensorboard = importlib.util.find_spec("tensorboard") is not None           # report_to auto: TensorBoard when installed
+    assert names == sorted(["chat_template.jinja", "loss_curve.png", "model", "run.json", "tokenizer.json", "tokenizer_config.json",
+                            "trainer_state.json", *(["logs"] if tensorboard else [])])
+    assert run["tracking"]["report_to"] == ("tensorboard" if tensorboard else "none")
     assert run["chat_template"]["sha256_16"] and run["data"]["sha256"] and run["versions"]["torch"]
     assert run["tokens"]["not_padding_share"] > 0.9
     pipe = InferencePipeline.from_run(tmp_path / "run", max_new_tokens=8)
