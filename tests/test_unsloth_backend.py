@@ -48,6 +48,7 @@ def recording_unsloth(monkeypatch):
     RecordingFastLanguageModel.calls = []
     monkeypatch.setitem(sys.modules, "unsloth", module)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # the backend is chosen only with CUDA
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)   # mixed_precision auto asks; the CPU runs float32
     return RecordingFastLanguageModel
 
 
