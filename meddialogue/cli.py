@@ -413,15 +413,15 @@ def roleplay_eval(run: _Run, scripts: Annotated[Path, typer.Option(metavar="HELD
     records, report = read_scripts(scripts)
     if report.skipped: print(report.summary())
     records = records[:limit]
-    endpoint = None if doctor == "scripted" else {"url": doctor, "model": doctor_model}
-    if endpoint is None:
+    doctor_endpoint = None if doctor == "scripted" else {"url": doctor, "model": doctor_model}
+    if doctor_endpoint is None:
         for r in records: interview_plan(r, seed)
     base_name = config.model.name if base is None else None if base.lower() == "none" else base
     if engine == "endpoint" and base_name is not None: raise ConfigError("an endpoint serves one model: add --base none to interview the run alone")
     patients = {}
     if base_name is not None: patients[f"base ({base_name})"] = _patient(base_name, max_new_tokens or config.generation.max_new_tokens, generation_batch_size, engine)
     patients[f"run ({Path(run).name})"] = _patient(str(run), max_new_tokens, generation_batch_size, engine, endpoint)
-    results = evaluate_roleplay(patients, records, out, config.roleplay, seed, endpoint, turns,
+    results = evaluate_roleplay(patients, records, out, config.roleplay, seed, doctor_endpoint, turns,
                                 {"url": judge, "model": judge_model} if judge else None)
     print((Path(out) / "report.md").read_text(encoding="utf-8").split("\n\nLower is better")[0])
     return results
