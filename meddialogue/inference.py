@@ -85,8 +85,8 @@ class InferencePipeline:
     def __exit__(self, *exc): self.close()
 
 
-def load_run_model(run_dir, run: dict | None = None, config: RunConfig | None = None):
-    """The transformers model of a run directory: its full weights, or its base model with the adapter attached."""
+def load_run_model(run_dir, run: dict | None = None, config: RunConfig | None = None, dtype: str | None = None):
+    """The transformers model of a run directory: its full weights, or its base model (in `dtype`, else the run's) with the adapter attached."""
     from transformers import AutoModelForCausalLM
     from meddialogue.models import load_model
     run_dir = Path(run_dir)
@@ -94,7 +94,7 @@ def load_run_model(run_dir, run: dict | None = None, config: RunConfig | None = 
     config = config or RunConfig.from_dict(run["config"])
     if run["weights"] == "model": return AutoModelForCausalLM.from_pretrained(str(run_dir / "model"))
     from peft import PeftModel
-    base, _, _ = load_model(config.model.name, config.model.dtype, seed=config.seed)
+    base, _, _ = load_model(config.model.name, dtype or config.model.dtype, seed=config.seed)
     return PeftModel.from_pretrained(base, str(run_dir / "adapter"))
 
 # %% ../nbs/14_inference.ipynb #642e2798
@@ -105,7 +105,8 @@ def merged_folder(run_dir, out=None, reuse: bool = True) -> Path:
     run_dir = Path(run_dir)
     out = Path(out) if out else run_dir / "merged"
     if reuse and (out / "config.json").is_file(): return out
-    model = load_run_model(run_dir)
+    config = RunConfig.from_dict(read_run(run_dir)["config"])
+    model = load_run_model(run_dir, dtype="bfloat16" if config.adapter.method == "qlora" else None)  # a 4-bit base merges through 16 bits
     model = model.merge_and_unload() if hasattr(model, "merge_and_unload") else model
     tok = AutoTokenizer.from_pretrained(str(run_dir))
     tmp = out.with_name(out.name + ".tmp")

@@ -327,21 +327,8 @@ def plan_stages(recipe: StageRecipe, out, grid: dict | None = None, progress: bo
 # %% ../nbs/18b_stages.ipynb #406c893a
 def merged_model(run_dir) -> Path:
     """`run_dir/merged`: the run's base model with its adapter merged in (through 16-bit weights for QLoRA); written once, atomically."""
-    run_dir = Path(run_dir)
-    target = run_dir / "merged"
-    if (target / "config.json").is_file(): return target
-    from peft import PeftModel
-    from meddialogue.models import load_model
-    config = RunConfig.from_run(run_dir)
-    dtype = "bfloat16" if config.adapter.method == "qlora" else config.model.dtype
-    model, _, _ = load_model(config.model.name, dtype, seed=config.seed)
-    merged = PeftModel.from_pretrained(model, run_dir / "adapter").merge_and_unload()
-    tmp = run_dir / "merged.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    merged.save_pretrained(tmp)
-    _save_tokenizer(run_dir, tmp)
-    tmp.rename(target)
-    return target
+    from meddialogue.inference import merged_folder
+    return merged_folder(run_dir)
 
 def _full_model(run_dir) -> Path:
     """The `model` folder of a full fine-tune, with the run's tokenizer beside the weights so it loads as a model."""
