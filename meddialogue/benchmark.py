@@ -260,18 +260,11 @@ def group_metrics(results: dict, tasks: list[str]) -> dict:
     return {"n": n, "acc": k / n if n else float("nan"), "acc_ci": list(wilson(round(k), n)), "tasks": present}
 
 # %% ../nbs/15b_benchmark.ipynb #294007b5
-def load_for_benchmark(name_or_run: str, dtype: str = "float32"):
+def load_for_benchmark(name_or_run: str):
     """`(model, tokenizer)` of a run directory or a model name."""
-    path = Path(str(name_or_run))
-    if path.is_dir() and (path / "run.json").is_file():
-        from meddialogue.inference import InferencePipeline
-        pipe = InferencePipeline.from_run(path)
-        return pipe.model, pipe.tokenizer
-    if path.is_dir() and not (path / "config.json").is_file():
-        raise MedDialogueError(f"{path} is neither a run directory (no run.json) nor a model folder (no config.json)")
-    from meddialogue.models import load_model
-    model, tok, _ = load_model(str(name_or_run), dtype)
-    return model, tok
+    from meddialogue.inference import InferencePipeline
+    pipe = InferencePipeline.load(str(name_or_run))
+    return pipe.model, pipe.tokenizer
 
 def task_rows(task: BenchTask, data: dict | None = None, limit: int | None = None, split: str = "test") -> list[dict]:
     """The records of `task`'s `split`: from `data[task]` (or `data['task:split']`) when given, else the hub."""
@@ -307,12 +300,9 @@ def run_benchmark(models, tasks, out, data: dict | None = None, limit: int | Non
     models = [models] if isinstance(models, str) else list(models)
     results, samples = {}, []
     for m, label in zip(models, model_labels(models)):
-        pipe = None
-        if engine == "hf": model, tok = load_for_benchmark(m)
-        else:
-            from meddialogue.inference import InferencePipeline
-            model, tok = None, None
-            pipe = InferencePipeline.load(m, engine, endpoint, max_new_tokens=max_new_tokens, batch_size=batch_size)
+        from meddialogue.inference import InferencePipeline
+        pipe = InferencePipeline.load(m, engine, endpoint, max_new_tokens=max_new_tokens, batch_size=batch_size)
+        model, tok = pipe.model, pipe.tokenizer
         per = {}
         try:
             for t in names:
@@ -321,8 +311,7 @@ def run_benchmark(models, tasks, out, data: dict | None = None, limit: int | Non
                        else score_generation(model, tok, task, rows[t], batch_size, max_new_tokens, progress, pipe))
                 per[t] = task_metrics(got, task)
                 samples += [{"model": label, **s} for s in got]
-        finally:
-            if pipe is not None: pipe.close()
+        finally: pipe.close()
         groups = {g: group_metrics(per, ts) for g, ts in GROUPS.items() if g != "all" and any(t in per for t in ts)}
         groups["all"] = group_metrics(per, names)
         results[label] = {"tasks": per, "groups": groups}
