@@ -27,7 +27,7 @@ class BuildWithNotebooks(build_py):
 
 
 extras = {name.replace("_", "-"): requirements(f"{name}_requirements")
-          for name in ("train", "safety", "gpu", "serve", "notebook", "tracking", "vllm", "vllm_cpu", "dev")}
+          for name in ("train", "safety", "gpu", "serve", "notebook", "tracking", "deepspeed", "vllm", "vllm_cpu", "dev")}
 extras["all"] = sorted({req for name in ("train", "safety", "serve", "notebook", "dev") for req in extras[name]})
 
 setuptools.setup(

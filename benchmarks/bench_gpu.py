@@ -1,4 +1,4 @@
-"""The GPU path, checked in minutes on the first CUDA machine: Unsloth vs the hf backend, QLoRA, GGUF export, multi-GPU.
+"""The GPU path, checked in minutes on the first CUDA machine: Unsloth vs the hf backend, QLoRA, GGUF export, multi-GPU (DDP, FSDP, ZeRO-3).
 
 Run on a CUDA machine with the gpu extra (pip install 'meddialogue[train,gpu]'):
     python benchmarks/bench_gpu.py [--model llama-3.2-1b] [--steps 20] [--batch-size 8] [--out bench_gpu]
@@ -10,6 +10,9 @@ None of this has run on a GPU yet: the workbench was built on CPU machines. What
   gguf      `meddialogue export RUN --gguf q4_k_m` on the unsloth run: a .gguf file of roughly 0.6 bytes per parameter.
   ddp       with two or more GPUs, `accelerate launch --multi_gpu` over the same run: the same final loss as one GPU
             within float tolerance (the CPU test of issue 13 shows 1e-4 with gloo), and near-linear tokens/s.
+  fsdp      the same with the shipped fsdp.yaml (FSDP2, each GPU holding 1/N of the weights): the same loss as
+            one GPU (the CPU test shows FSDP's losses and weights match one process within 2e-7).
+  zero3     the same with deepspeed_zero3.yaml (pip install 'meddialogue[deepspeed]'): the same loss (CPU test: 2e-7).
   engines   hf vs vllm generation on the trained run (benchmarks/bench_generation.py --model RUN): >= 5x tokens/s.
 Every part prints one line of figures; a part that cannot run here says why and the others go on.
 """
@@ -19,6 +22,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+CONFIGS = Path(__file__).resolve().parent.parent / "meddialogue" / "data" / "accelerate"
 
 
 def train(out: Path, model: str, steps: int, batch_size: int, **knobs) -> dict:
@@ -70,21 +75,26 @@ def main():
         subprocess.run([sys.executable, "-m", "meddialogue.cli", "export", str(args.out / "unsloth"), "--gguf", "q4_k_m"], check=True)
         files = sorted((args.out / "unsloth" / "merged" / "gguf").rglob("*.gguf"))
         print(f"gguf: {', '.join(f'{f.name} {f.stat().st_size / 2**20:.0f} MiB' for f in files)} in {time.perf_counter() - start:.0f} s", flush=True)
-    def ddp():
-        from meddialogue.synthetic import malnutrition_data, malnutrition_task_path
-        n = torch.cuda.device_count()
-        if n < 2: raise RuntimeError(f"{n} GPU: data parallelism needs two or more")
-        data = args.out / "notes.csv"
-        malnutrition_data(n_patients=200, seed=0).to_csv(data, index=False)
-        start = time.perf_counter()
-        subprocess.run(["accelerate", "launch", "--multi_gpu", "--num_processes", str(n), "-m", "meddialogue.cli", "train", str(malnutrition_task_path()),
-                        str(data), "--model", args.model, "--out", str(args.out / "ddp"), "--max-steps", str(args.steps), "--set", f"batch_size={args.batch_size}",
-                        "--set", "learning_rate=2e-4", "--set", "lora_r=16", "--set", "report_to=none", "--set", "backend=hf"], check=True)
-        run = json.loads((args.out / "ddp" / "run.json").read_text())
-        one = runs.get("hf")
-        print(f"ddp x{n}: {run['tokens']['trained'] / (time.perf_counter() - start):.0f} trained tokens/s (launch included), loss "
-              f"{run['loss']['first_train']:.4f} -> {run['loss']['last_train']:.4f}" + (f"; one GPU {one['loss']['last_train']:.4f}" if one else ""), flush=True)
-    for name, fn in (("hf LoRA", lora_hf), ("unsloth LoRA", lora_unsloth), ("hf QLoRA", qlora), ("gguf", gguf), ("ddp", ddp)): part(name, fn)
+    def several(kind: str, config: str | None):
+        def launch():
+            from meddialogue.synthetic import malnutrition_data, malnutrition_task_path
+            n = torch.cuda.device_count()
+            if n < 2: raise RuntimeError(f"{n} GPU: {kind} needs two or more")
+            data = args.out / "notes.csv"
+            malnutrition_data(n_patients=200, seed=0).to_csv(data, index=False)
+            how = ["--config_file", str(CONFIGS / config)] if config else ["--multi_gpu"]
+            start = time.perf_counter()
+            subprocess.run(["accelerate", "launch", *how, "--num_processes", str(n), "-m", "meddialogue.cli", "train", str(malnutrition_task_path()),
+                            str(data), "--model", args.model, "--out", str(args.out / kind), "--max-steps", str(args.steps), "--set", f"batch_size={args.batch_size}",
+                            "--set", "learning_rate=2e-4", "--set", "lora_r=16", "--set", "report_to=none", "--set", "backend=hf"], check=True)
+            run = json.loads((args.out / kind / "run.json").read_text())
+            one = runs.get("hf")
+            print(f"{kind} x{n}: {run['tokens']['trained'] / (time.perf_counter() - start):.0f} trained tokens/s (launch included), loss "
+                  f"{run['loss']['first_train']:.4f} -> {run['loss']['last_train']:.4f}" + (f"; one GPU {one['loss']['last_train']:.4f}" if one else ""), flush=True)
+        return launch
+    parts = [("hf LoRA", lora_hf), ("unsloth LoRA", lora_unsloth), ("hf QLoRA", qlora), ("gguf", gguf), ("ddp", several("ddp", None)),
+             ("fsdp", several("fsdp", "fsdp.yaml")), ("zero3", several("zero3", "deepspeed_zero3.yaml"))]
+    for name, fn in parts: part(name, fn)
     (args.out / "bench_gpu.json").write_text(json.dumps({k: {kk: v[kk] for kk in ("seconds", "tokens", "loss", "peak_gib", "backend")} for k, v in runs.items()}, indent=2))
 
 

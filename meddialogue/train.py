@@ -25,6 +25,9 @@ from .config import MedDialogueError
 from .conversations import DataPrep, exposure
 from .files import write_text_atomic
 from .run_config import AdapterConfig, RunConfig, TrainingConfig
+from .sharding import (Sharding, check_sharding, deepspeed_config, fsdp_optimizer_state, full_parameters,
+                                  load_fsdp_optimizer_state, load_full_parameters, shard_with_fsdp, sharding_from_env,
+                                  start_deepspeed)
 
 log = logging.getLogger("meddialogue")
 
@@ -96,12 +99,12 @@ def _backbone_and_head(model):
         return None, None
     return backbone, head
 
-def token_loss_sum(model, batch):
+def token_loss_sum(model, batch, whole: bool = False):
     """Summed cross-entropy over the trained (label != -100) next-token predictions, and their count."""
     import torch.nn.functional as F
     labels = batch["labels"][:, 1:]
     keep = labels != -100
-    backbone, head = _backbone_and_head(model)
+    backbone, head = (None, None) if whole else _backbone_and_head(model)
     if backbone is not None:
         hidden = backbone(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
         logits = head(hidden[:, :-1][keep])
@@ -346,13 +349,16 @@ def evaluate(self: Trainer, model, encoded, pad_id: int) -> float | None:
     model.eval()
     total, count = 0.0, 0
     world, rank = _world(getattr(self, "acc", None))
+    sharded, size = getattr(self, "sharding", Sharding()).sharded, self.cfg.batch_size
     with torch.no_grad():
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]["input_ids"]))[rank::world]
-        for s in range(0, len(order), self.cfg.batch_size):
-            batch = collate([encoded[i] for i in order[s:s + self.cfg.batch_size]], pad_id)
-            with autocast(model.device, getattr(self, "precision", "no")):
-                loss, n = token_loss_sum(model, {k: v.to(model.device) for k, v in batch.items()})
-            total += float(loss); count += n
+        batches = [order[s:s + size] for s in range(0, len(order), size)]
+        if sharded: batches += [None] * (math.ceil(math.ceil(len(encoded) / world) / size) - len(batches))  # every process, every forward
+        for chosen in batches:
+            batch = collate([encoded[i] for i in chosen or [0]], pad_id)
+            with autocast(model.device, getattr(self, "amp", "no")):
+                loss, n = token_loss_sum(model, {k: v.to(model.device) for k, v in batch.items()}, whole=sharded)
+            if chosen is not None: total += float(loss); count += n
     total, count = _sum_over_processes(getattr(self, "acc", None), [total, count])
     if was_training: model.train()
     return total / max(1, count)
@@ -372,11 +378,12 @@ def train(self: Trainer, train_examples: list[dict], validation_examples: list[d
     self.acc = process_group()
     if self.acc is not None and backend == "unsloth":
         raise MedDialogueError(f"the unsloth backend trains on one GPU, not {self.acc.num_processes} processes; launch one process or use --set backend=hf")
-    if self.acc is not None and self.acc.distributed_type.name in ("FSDP", "DEEPSPEED"):
-        raise MedDialogueError(f"meddialogue's trainer is data-parallel only: it does not shard with {self.acc.distributed_type.name}; "
-                               "launch with a multi-GPU (DDP) accelerate config, e.g. meddialogue/data/accelerate/ddp.yaml")
+    self.sharding = sharding_from_env() if self.acc is not None else Sharding()
     self.precision = choose_precision(self.cfg.mixed_precision)
-    log.info("training backend: %s (%s); mixed precision: %s", backend, reason, self.precision)
+    check_sharding(self.sharding, self.config.adapter.method, self.precision)
+    self.amp = "no" if self.sharding.kind == "deepspeed" else self.precision     # DeepSpeed runs its own bf16/fp16
+    log.info("training backend: %s (%s); mixed precision: %s; processes: %s (%s)", backend, reason, self.precision,
+             _world(self.acc)[0], self.sharding.kind)
     with torch.random.fork_rng(devices=list(range(torch.cuda.device_count()))):
         torch.manual_seed(self.config.seed)
         return self._train(train_examples, validation_examples, out, resume, callback, progress, backend, reason)
@@ -397,44 +404,63 @@ def _optimizer(self: Trainer, model, total: int, out: Path, resume: bool):
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=self.cfg.learning_rate, weight_decay=self.cfg.weight_decay)
     scheduler = make_scheduler(optimizer, self.cfg, total)
-    self.scaler = torch.amp.GradScaler("cuda") if self.precision == "fp16" else None
+    self.scaler = torch.amp.GradScaler("cuda") if self.precision == "fp16" and self.sharding.kind != "deepspeed" else None
+    world, kind = _world(self.acc)[0], self.sharding.kind
+    if kind == "deepspeed":
+        model = start_deepspeed(model, optimizer, deepspeed_config(self.sharding.options, self.cfg.batch_size, self.cfg.grad_accum,
+                                                                   self.cfg.max_grad_norm, world, self.precision))
     state = {"step": 0, "history": [], "tokens": 0, "real_tokens": 0, "trained_tokens": 0}
     if resume:
-        saved = torch.load(_latest_checkpoint(out) / "state.pt", weights_only=False)
-        named = dict(model.named_parameters())
-        with torch.no_grad():
-            for n, v in saved["trainable"].items(): named[n].copy_(v)
-        optimizer.load_state_dict(saved["optimizer"]); scheduler.load_state_dict(saved["scheduler"])
+        folder = _latest_checkpoint(out)
+        saved = torch.load(folder / "state.pt", weights_only=False)
+        written = saved.get("sharding", "ddp")
+        if written != kind:
+            raise MedDialogueError(f"the checkpoint in {folder} was written by a {written} launch; resume it with the same kind of launch, not {kind}")
+        if kind == "deepspeed" and saved.get("processes") != world:
+            raise MedDialogueError(f"a DeepSpeed checkpoint resumes with the processes that wrote it ({saved.get('processes')}), not {world}")
+        if kind == "deepspeed": model.load_checkpoint(str(folder / "deepspeed"), tag="zero", load_module_strict=False, load_lr_scheduler_states=False)
+        else: load_full_parameters(model, self.sharding, saved["trainable"])
+        if kind == "fsdp": load_fsdp_optimizer_state(model, optimizer, saved["optimizer"])
+        elif kind == "ddp": optimizer.load_state_dict(saved["optimizer"])
+        scheduler.load_state_dict(saved["scheduler"])
         if self.scaler is not None and saved.get("scaler"): self.scaler.load_state_dict(saved["scaler"])
         torch.set_rng_state(saved["rng"])
         state = {k: saved[k] for k in state}
-    return params, optimizer, scheduler, state
+    return model, params, optimizer, scheduler, state
 
 @patch
 def _step(self: Trainer, model, micro, params, optimizer, scheduler, pad_id, device, state) -> tuple[float, int]:
     import torch
     acc = getattr(self, "acc", None)
     world, rank = _world(acc)
+    kind = getattr(self, "sharding", Sharding()).kind
     n_trained = sum(trained_token_count(x) for b in micro for x in b)   # over the whole window, every process's share
     step_loss, tokens, real = 0.0, 0, 0
     for items in micro:
         mine = items[rank::world]
-        if not mine: continue
-        batch = {k: v.to(device) for k, v in collate(mine, pad_id).items()}
-        with autocast(device, self.precision): loss_sum, _ = token_loss_sum(model, batch)
+        if not mine and kind == "ddp": continue
+        batch = {k: v.to(device) for k, v in collate(mine or items[:1], pad_id).items()}   # sharded: a stand-in keeps every process in every forward
+        with autocast(device, self.amp): loss_sum, _ = token_loss_sum(model, batch, whole=kind != "ddp")
+        if not mine: loss_sum = loss_sum * 0.0
         scaled = loss_sum / n_trained
-        (self.scaler.scale(scaled) if self.scaler is not None else scaled).backward()
+        if kind == "deepspeed":
+            model.backward(scaled * world, scale_wrt_gas=False)   # DeepSpeed averages over processes; the window already normalises
+            model.step()                                           # clips and steps at the window's last micro-batch
+        else: (self.scaler.scale(scaled) if self.scaler is not None else scaled).backward()
+        if not mine: continue
         step_loss += float(loss_sum.detach())
         tokens += batch["input_ids"].numel(); real += int(batch["attention_mask"].sum())
-    if acc is not None: _sum_gradients(acc, params)
+    if acc is not None and kind == "ddp": _sum_gradients(acc, params)   # FSDP sums in its reduce-scatter, DeepSpeed in its step
     step_loss, tokens, real = _sum_over_processes(acc, [step_loss, tokens, real])
     state["tokens"] += int(tokens); state["real_tokens"] += int(real)
     state["trained_tokens"] += n_trained
-    if self.scaler is not None: self.scaler.unscale_(optimizer)
-    if self.cfg.max_grad_norm: torch.nn.utils.clip_grad_norm_(params, self.cfg.max_grad_norm)
-    if self.scaler is not None: self.scaler.step(optimizer); self.scaler.update()
-    else: optimizer.step()
-    scheduler.step(); optimizer.zero_grad(set_to_none=True)
+    if kind != "deepspeed":
+        if self.scaler is not None: self.scaler.unscale_(optimizer)
+        if self.cfg.max_grad_norm: torch.nn.utils.clip_grad_norm_(params, self.cfg.max_grad_norm)
+        if self.scaler is not None: self.scaler.step(optimizer); self.scaler.update()
+        else: optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+    scheduler.step()
     state["step"] += 1
     return step_loss, n_trained
 
@@ -448,7 +474,8 @@ def _train(self: Trainer, train_examples, validation_examples, out, resume, call
     try:
         model, tok, template, pad_id, train_enc, val_enc, skipped = self._setup(train_examples, validation_examples, backend)
         if self.acc is not None and self.acc.device.type == "cuda" and self.config.adapter.method != "qlora": model.to(self.acc.device)
-        state, total = self._loop(model, pad_id, train_enc, val_enc, out, resume, callback, progress, main, tracker)
+        if self.sharding.kind == "fsdp": model = shard_with_fsdp(model, self.sharding.options)
+        model, state, total = self._loop(model, pad_id, train_enc, val_enc, out, resume, callback, progress, main, tracker)
     finally:
         if tracker is not None: tracker.finish()
     return self._finish(out, model, tok, template, backend, reason, train_examples, validation_examples,
@@ -461,7 +488,7 @@ def _loop(self: Trainer, model, pad_id, train_enc, val_enc, out, resume, callbac
     self.total_steps = total                                   # known before the first step, for progress lines
     eval_steps = self.cfg.eval_steps or max(1, total // 5)
     save_steps = self.cfg.save_steps or eval_steps
-    params, optimizer, scheduler, state = self._optimizer(model, total, out, resume)
+    model, params, optimizer, scheduler, state = self._optimizer(model, total, out, resume)
     model.train()
     cache, window_loss, window_tokens, begun = {}, 0.0, 0, time.time()
     bar = _progress_bar(total, state["step"]) if progress and main else None
@@ -482,11 +509,11 @@ def _loop(self: Trainer, model, pad_id, train_enc, val_enc, out, resume, callbac
             bar.update(1)
             if "loss" in logs: bar.set_postfix(loss=f"{logs['loss']:.3f}")
         if step % save_steps == 0 and step < total:
-            if main: _save_checkpoint(out, model, optimizer, scheduler, state, self.cfg.save_total_limit, self.scaler)
+            self._checkpoint(out, model, optimizer, scheduler, state, main)
             if self.acc is not None: self.acc.wait_for_everyone()
         if callback is not None: callback(step, logs)
     if bar is not None: bar.close()
-    return state, total
+    return model, state, total
 
 def _progress_bar(total: int, initial: int):
     from tqdm.auto import tqdm
@@ -502,8 +529,11 @@ def _finish(self: Trainer, out, model, tok, template, backend, reason, train_exa
             val_enc, skipped, state, total, started, main: bool = True):
     history = state["history"]
     weights = out / ("model" if self.config.adapter.method == "full" else "adapter")
+    kind = getattr(self, "sharding", Sharding()).kind
+    whole = full_parameters(model, self.sharding, trainable_only=self.config.adapter.method != "full") if kind != "ddp" else None
+    if kind == "deepspeed": model = model.module
     if main:
-        model.save_pretrained(weights)
+        model.save_pretrained(weights, **({"state_dict": whole} if whole is not None else {}))
         tok.save_pretrained(out)
         write_text_atomic(out / "trainer_state.json", json.dumps({"global_step": total, "log_history": history}, indent=2) + "\n")
     evals = [h["eval_loss"] for h in history if h.get("eval_loss") is not None]
@@ -522,7 +552,7 @@ def _finish(self: Trainer, out, model, tok, template, backend, reason, train_exa
         "seconds": round(time.time() - started, 1), "device": str(next(model.parameters()).device),
         "versions": {"python": platform.python_version(),
                      **{p: _package_version(p) for p in ("meddialogue", "torch", "transformers", "peft", "trl", "unsloth")}},
-        "processes": 1 if self.acc is None else self.acc.num_processes,
+        "processes": 1 if self.acc is None else self.acc.num_processes, "sharding": {"kind": kind, **self.sharding.options},
         "mixed_precision": self.precision, "tracking": {"report_to": self.tracking, "logs": {"tensorboard": "logs", "mlflow": "mlruns", "wandb": "wandb"}.get(self.tracking)},
         **getattr(self, "record", {}),
     }
@@ -538,19 +568,41 @@ def _latest_checkpoint(out: Path) -> Path | None:
     found = sorted((out / "checkpoints").glob("step-*")) if (out / "checkpoints").is_dir() else []
     return found[-1] if found else None
 
-def _save_checkpoint(out: Path, model, optimizer, scheduler, state: dict, keep: int, scaler=None):
+def _checkpoint_folders(out: Path, step: int) -> tuple[Path, Path]:
+    folder = out / "checkpoints" / f"step-{step:07d}"
+    return folder, folder.with_name(folder.name + ".tmp")
+
+def _save_checkpoint(out: Path, model, optimizer, scheduler, state: dict, keep: int, scaler=None, trainable=None,
+                     optimizer_state=None, written: dict | None = None):
     import torch
-    folder = out / "checkpoints" / f"step-{state['step']:07d}"
-    tmp = folder.with_name(folder.name + ".tmp")
+    folder, tmp = _checkpoint_folders(out, state["step"])
     tmp.mkdir(parents=True, exist_ok=True)
-    saved = {"trainable": {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad},
-             "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "rng": torch.get_rng_state(),
-             "scaler": scaler.state_dict() if scaler is not None else None,
+    if trainable is None: trainable = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
+    saved = {"trainable": trainable, "optimizer": optimizer.state_dict() if optimizer_state is None else optimizer_state,
+             "scheduler": scheduler.state_dict(), "rng": torch.get_rng_state(),
+             "scaler": scaler.state_dict() if scaler is not None else None, **(written or {"sharding": "ddp", "processes": 1}),
              **{k: v for k, v in state.items() if k != "history"}, "history": list(state["history"])}
     torch.save(saved, tmp / "state.pt")
     if folder.exists(): shutil.rmtree(folder)
     tmp.rename(folder)
     for old in sorted((out / "checkpoints").glob("step-???????"))[:-keep]: shutil.rmtree(old)
+
+@patch
+def _checkpoint(self: Trainer, out: Path, model, optimizer, scheduler, state: dict, main: bool):
+    """Write a checkpoint; sharded, every process takes part (gathering whole tensors, or DeepSpeed's own partitioned files)."""
+    kind, world = self.sharding.kind, _world(self.acc)[0]
+    trainable = optimizer_state = None
+    if kind != "ddp":
+        tmp = _checkpoint_folders(out, state["step"])[1]
+        tmp.mkdir(parents=True, exist_ok=True)
+        trainable = full_parameters(model, self.sharding)
+        if kind == "fsdp": optimizer_state = fsdp_optimizer_state(model, optimizer)
+        else:
+            model.save_checkpoint(str(tmp / "deepspeed"), tag="zero", exclude_frozen_parameters=True)
+            optimizer_state = {}
+        self.acc.wait_for_everyone()
+    if main: _save_checkpoint(out, model, optimizer, scheduler, state, self.cfg.save_total_limit, self.scaler, trainable,
+                              optimizer_state, {"sharding": kind, "processes": world})
 
 # %% ../nbs/13_train.ipynb #3e3e8909
 def plot_losses(history: list[dict], path) -> bool:
