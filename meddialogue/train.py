@@ -272,10 +272,13 @@ def make_tracker(report_to: str, out: Path, config: dict | None = None):
     out, name = Path(out), Path(out).resolve().name
     if report_to == "tensorboard": tracker = tracking.TensorBoardTracker(name, out / "logs")
     elif report_to == "mlflow":
-        import os
-        tracker = tracking.MLflowTracker("meddialogue", os.environ.get("MLFLOW_TRACKING_URI") or (out / "mlruns").resolve().as_uri(), run_name=name)
+        import os, mlflow
+        if not os.environ.get("MLFLOW_TRACKING_URI"): os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")   # the offline default: a folder
+        mlflow.set_tracking_uri(os.environ.get("MLFLOW_TRACKING_URI") or (out / "mlruns").resolve().as_uri())   # accelerate's logging_dir is only the artifact location
+        tracker = tracking.MLflowTracker("meddialogue", run_name=name)
     else: tracker = tracking.WandBTracker("meddialogue", name=name, dir=str(out))
-    tracker.start()
+    try: tracker.start()
+    except Exception as e: raise MedDialogueError(f"report_to {report_to} could not start: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}") from None
     if config is not None: tracker.store_init_configuration(flat_config(config))
     return tracker
 
