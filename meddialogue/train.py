@@ -269,6 +269,8 @@ def make_tracker(report_to: str, out: Path, config: dict | None = None):
     if importlib.util.find_spec(package) is None:
         raise MedDialogueError(f"report_to {report_to} needs {package}: pip install {package} (or set report_to none)")
     import accelerate.tracking as tracking
+    from accelerate import PartialState
+    PartialState()                       # accelerate's trackers log through its logger, which needs the (shared) process state
     out, name = Path(out), Path(out).resolve().name
     if report_to == "tensorboard": tracker = tracking.TensorBoardTracker(name, out / "logs")
     elif report_to == "mlflow":

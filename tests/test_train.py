@@ -128,6 +128,20 @@ def test_validation_loss_falls_and_the_run_is_complete(data, tmp_path):
     assert len(pipe.ask(["A note."], ["aspen_severity"])) == 1
 
 
+def test_wandb_offline_run_holds_the_logged_metrics(data, tmp_path, monkeypatch):
+    """report_to wandb in offline mode: the run's .wandb file under RUN/wandb holds the config and the logged metric names."""
+    pytest.importorskip("wandb")
+    monkeypatch.setenv("WANDB_MODE", "offline"); monkeypatch.setenv("WANDB_SILENT", "true")
+    _, _, train, val = data
+    run = make_trainer(max_steps=2, save_steps=None, eval_steps=1, logging_steps=1, report_to="wandb").train(train, val, tmp_path / "run", progress=False)
+    assert run["tracking"] == {"report_to": "wandb", "logs": "wandb"}
+    files = list((tmp_path / "run" / "wandb").glob("offline-run-*/run-*.wandb"))
+    assert len(files) == 1
+    written = files[0].read_bytes()
+    for name in (b"train/loss", b"train/learning_rate", b"eval/loss", b"tokens/trained_per_second", b"training.learning_rate"):
+        assert name in written, name
+
+
 def test_train_and_infer_commands(tmp_path):
     csv = tmp_path / "data.csv"
     malnutrition_data(n_patients=10, seed=2).to_csv(csv, index=False)
