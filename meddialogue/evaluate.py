@@ -178,7 +178,8 @@ def score_items(items: list[EvalItem], answers: list[str], known_fields=(), expo
             rows.append({"id": item.id, "family": item.family, "variant": item.variant, "format": item.format, "field": f,
                          "gold": item.gold[f], "prediction": pred, "parsed": pred is not None, "compliant": compliant,
                          "correct": pred is not None and normalise_answer(pred) == normalise_answer(item.gold[f]),
-                         "f1": token_f1(pred, item.gold[f]) if pred is not None else 0.0, "seen": seen, "answer": answer})
+                         "f1": token_f1(pred, item.gold[f]) if pred is not None else 0.0, "seen": seen, "answer": answer,
+                         "messages": item.messages})
     return rows
 
 # %% ../nbs/15_evaluate.ipynb #c6db2fc8
