@@ -92,6 +92,9 @@ def load_run_model(run_dir, run: dict | None = None, config: RunConfig | None = 
     run_dir = Path(run_dir)
     run = run or read_run(run_dir)
     config = config or RunConfig.from_dict(run["config"])
+    weights = run_dir / run["weights"]
+    if not weights.is_dir() or not any(weights.iterdir()):
+        raise MedDialogueError(f"{run_dir} has no model: its {run['weights']} folder is missing or empty (was it moved, or the run cut short?)")
     if run["weights"] == "model": return AutoModelForCausalLM.from_pretrained(str(run_dir / "model"))
     from peft import PeftModel
     base, _, _ = load_model(config.model.name, dtype or config.model.dtype, seed=config.seed)

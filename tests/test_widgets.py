@@ -1,4 +1,6 @@
 """The widget panels, driven through their controls."""
+import html
+
 import pytest
 
 pytest.importorskip("ipywidgets")
@@ -29,8 +31,26 @@ def test_launcher_runs_the_experiment_in_the_background_and_viewer_compares(tmp_
     launcher.start()
     assert launcher.run_button.disabled          # the notebook is free while it runs
     assert launcher.wait(timeout=600) == 0, launcher.log.value[-2000:]
-    assert "**RQ1: " in launcher.result.value and "**RQ2: " in launcher.result.value
+    assert "<strong>RQ1: " in launcher.result.value and "<strong>RQ2: " in launcher.result.value     # rendered, not raw markdown
+    assert launcher.result.value.count('src="data:image/png;base64,') >= 1                         # the report's picture, embedded
+    assert len(launcher.lines) > 40 and html.escape(launcher.lines[-1]) in launcher.log.value        # the log follows: newest line shown
+    assert "earlier lines]" in launcher.log.value
     viewer = ResultsViewer([tmp_path / "exp", tmp_path / "exp" / "seed-0" / "conversational" / "eval",
                             tmp_path / "exp" / "seed-0" / "instruction" / "run"])
     assert [r["kind"] for r in viewer.rows] == ["experiment", "evaluation", "run"]
     assert "exact_match:conversational" in viewer.table.value and "unseen:single_turn" in viewer.table.value
+    assert "<h4>run folders</h4>" in viewer.table.value and "<h4>experiment folders</h4>" in viewer.table.value
+    viewer.folders.value = str(tmp_path / "nowhere")
+    viewer.load_button.click()                   # the Load button: a bad folder is one line in the panel, the old tables stay
+    assert "is not a run, evaluation or experiment folder" in viewer.status.value and [r["kind"] for r in viewer.rows] == ["experiment", "evaluation", "run"]
+
+
+def test_launcher_stop_ends_the_run(tmp_path):
+    import time
+    launcher = ExperimentLauncher(tmp_path / "exp")
+    launcher.seeds.value, launcher.max_steps.value, launcher.eval_notes.value = "0", 50, 1
+    launcher.start()
+    time.sleep(5)
+    launcher.stop_button.click()
+    assert launcher.wait(timeout=60) != 0
+    assert "stopped" in launcher.result.value and not launcher.run_button.disabled and launcher.stop_button.disabled
