@@ -19,8 +19,8 @@ from .run_config import MODES, RunConfig
 from .styles import GRAMMATICAL_STYLES, LOGICAL_STYLES
 
 # %% auto #0
-__all__ = ['ConversationPreviewer', 'ExperimentLauncher', 'markdown_html', 'summarise_folder', 'ResultsViewer', 'loss_curves',
-           'InterviewPanel', 'ReviewPanel', 'ChatPanel']
+__all__ = ['after_sync', 'ConversationPreviewer', 'ExperimentLauncher', 'markdown_html', 'summarise_folder', 'ResultsViewer',
+           'loss_curves', 'InterviewPanel', 'ReviewPanel', 'ChatPanel']
 
 # %% ../nbs/20_widgets.ipynb #7657d3e8
 def _chat_html(messages) -> str:
@@ -31,6 +31,22 @@ def _chat_html(messages) -> str:
 
 def _error_html(e: Exception) -> str:
     return f'<p style="color:#b00020"><b>error:</b> {html.escape(" ".join(str(e).splitlines()))}</p>'
+
+def after_sync(action, *widgets):
+    """Run `action` once the values of `widgets` have reached the kernel.
+
+    A button's click (or a Text's Enter) is a message of its own, which ipywidgets can deliver before the state
+    updates still queued in the browser, such as the last keystrokes of a message or the last scale clicked. Inside a
+    running kernel the action waits until the values stop changing for a quarter second; elsewhere (tests driving the
+    Python objects) it runs at once."""
+    import asyncio
+    try: loop = asyncio.get_running_loop()
+    except RuntimeError: return action()
+    async def settle():
+        seen = None
+        while seen != (now := tuple(w.value for w in widgets)): seen = now; await asyncio.sleep(0.25)
+        action()
+    loop.create_task(settle())
 
 class _Panel:
     """A panel shows as its widget, whether it is a cell's value or passed to `display`."""
@@ -98,7 +114,7 @@ class ExperimentLauncher(_Panel):
         self.log, self.lines = W.HTML(), []
         self.result = W.HTML()
         self.process: subprocess.Popen | None = None
-        self.run_button.on_click(lambda _: self.start())
+        self.run_button.on_click(lambda _: after_sync(self.start, self.out, self.model, self.seeds, self.max_steps, self.eval_notes, self.grid))
         self.stop_button.on_click(lambda _: self.stop())
         self.widget = W.VBox([W.HBox([self.out, self.model, self.seeds]), W.HBox([self.max_steps, self.eval_notes, self.grid]),
                               W.HBox([self.run_button, self.stop_button]), self.log, self.result])
@@ -147,11 +163,11 @@ class ExperimentLauncher(_Panel):
         if not path.is_file(): return "<p>no report yet</p>"
         return markdown_html(path.read_text(encoding="utf-8"), path.parent)
 
-def _log_html(lines: list[str], keep: int = 40) -> str:
-    """The last `keep` lines of a log, newest at the bottom, so the panel follows the run."""
+def _log_html(lines: list[str], keep: int = 15) -> str:
+    """The last `keep` lines of a log (all in view, newest at the bottom), so the panel follows the run."""
     shown = lines[-keep:]
     skipped = f"[{len(lines) - keep} earlier lines]\n" if len(lines) > keep else ""
-    return f'<pre style="white-space:pre-wrap;font-size:11px;max-height:260px;overflow:auto">{html.escape(skipped + chr(10).join(shown))}</pre>'
+    return f'<pre style="white-space:pre-wrap;font-size:11px">{html.escape(skipped + chr(10).join(shown))}</pre>'
 
 def markdown_html(text: str, folder) -> str:
     """Markdown as HTML, with its local PNG pictures embedded (so they show inside a widget)."""
@@ -192,7 +208,7 @@ class ResultsViewer(_Panel):
         self.folders = W.Textarea("\n".join(map(str, folders)), description="folders", layout=W.Layout(width="100%"))
         self.load_button = W.Button(description="Load")
         self.table, self.plot, self.status = W.HTML(), W.Output(), W.HTML()
-        self.load_button.on_click(lambda _: self.load_shown())
+        self.load_button.on_click(lambda _: after_sync(self.load_shown, self.folders))
         self.widget = W.VBox([self.folders, self.load_button, self.status, self.table, self.plot])
         self.rows: list[dict] = []
         if folders: self.load()
@@ -213,12 +229,10 @@ class ResultsViewer(_Panel):
             mine = pd.DataFrame([r for r in rows if r["kind"] == kind]).drop(columns="kind", errors="ignore").dropna(axis=1, how="all")
             if len(mine): tables.append(f"<h4>{kind} folders</h4>" + mine.to_html(index=False, float_format=lambda x: f"{x:.3f}", na_rep=""))
         self.table.value = "".join(tables)
-        self.plot.clear_output()
         fams = sorted({k for r in self.rows for k in r if k.startswith("family:")})
         figures = [f for f in (self._families(fams), loss_curves([r["folder"] for r in self.rows if r["kind"] == "run"])) if f is not None]
-        from IPython.display import display
-        with self.plot:
-            for fig in figures: display(fig)
+        self.plot.outputs = ()               # PNGs put straight into the output widget: no capture, so nothing strays into the log console
+        for fig in figures: self.plot.append_display_data(_png(fig))
 
     def _families(self, fams):
         rows = [r for r in self.rows if any(f in r for f in fams)]
@@ -231,6 +245,14 @@ class ResultsViewer(_Panel):
         ax.set_xticks(range(len(fams)), [f.split(":", 1)[1] for f in fams], rotation=30, ha="right"); ax.set_ylim(0, 1); ax.legend()
         plt.close(fig)
         return fig
+
+def _png(fig):
+    """A matplotlib figure as an IPython PNG image."""
+    import io
+    from IPython.display import Image
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    return Image(data=buf.getvalue(), format="png")
 
 def _label(folder) -> str:
     """A folder's last two path parts (two arms' `eval` folders stay apart)."""
@@ -273,9 +295,10 @@ class InterviewPanel(_Panel):
         self.correction = W.Text(placeholder="what the patient should have said (optional)", description="correct")
         self.flag_button, self.status = W.Button(description="Flag reply", button_style="warning"), W.HTML()
         self.script.observe(lambda _: self.select(self.script.value), "value")
-        self.ask_button.on_click(lambda _: self.ask(self.question.value))
-        self.question.on_submit(lambda _: self.ask(self.question.value))
-        self.flag_button.on_click(lambda _: self.flag(self.turn.value, self.reason.value, self.correction.value or None))
+        self.ask_button.on_click(lambda _: after_sync(lambda: self.ask(self.question.value), self.question))
+        self.question.on_submit(lambda _: after_sync(lambda: self.ask(self.question.value), self.question))
+        self.flag_button.on_click(lambda _: after_sync(lambda: self.flag(self.turn.value, self.reason.value, self.correction.value or None),
+                                                       self.turn, self.reason, self.correction))
         self.save_button.on_click(lambda _: self.save())
         self.widget = W.VBox([self.script, W.HBox([self.card, self.chat]), W.HBox([self.question, self.ask_button]),
                               W.HBox([self.turn, self.reason, self.correction, self.flag_button]), self.save_button, self.status])
@@ -380,7 +403,7 @@ class ReviewPanel(_Panel):
         for c in CRITERIA: self.scales[c].observe(lambda _, c=c: self._anchor(c), "value")
         self.previous_button.on_click(lambda _: self.show(self.index - 1))
         self.next_button.on_click(lambda _: self.show(self.index + 1))
-        self.save_button.on_click(lambda _: self.save_shown())
+        self.save_button.on_click(lambda _: after_sync(self.save_shown, *self.scales.values(), self.harmful, self.comment))
         rows = [W.HBox([self.scales[c], self.anchors[c]]) for c in CRITERIA]
         self.widget = W.VBox([self.progress, W.HBox([self.question, self.answer]), *rows, self.harmful, self.comment,
                               W.HBox([self.previous_button, self.save_button, self.next_button]), self.status])
@@ -441,8 +464,8 @@ class ChatPanel(_Panel):
         self.message = W.Text(placeholder="Type a message and press Enter", layout=W.Layout(width="70%"))
         self.send_button, self.new_button = W.Button(description="Send", button_style="primary"), W.Button(description="New conversation")
         self.status = W.HTML()
-        self.send_button.on_click(lambda _: self.send_shown())
-        self.message.on_submit(lambda _: self.send_shown())
+        self.send_button.on_click(lambda _: after_sync(self.send_shown, self.message))
+        self.message.on_submit(lambda _: after_sync(self.send_shown, self.message))
         self.new_button.on_click(lambda _: self.new())
         self.widget = W.VBox([self.chat, W.HBox([self.message, self.send_button, self.new_button]), self.status])
         self._render()
