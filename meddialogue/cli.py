@@ -322,10 +322,10 @@ def review_set(evaluations: Annotated[list[str], typer.Argument(metavar="ARM=EVA
     return made
 
 @app.command("review-export")
-def review_export(folder: _ReviewDir, csv: Annotated[Path, typer.Option(help="CSV file to write for reviewers")]) -> Path:
+def review_export(folder: _ReviewDir, out: Annotated[Path, typer.Option(help="CSV file to write for reviewers")]) -> Path:
     """Write a review set as a CSV sheet to rate in a spreadsheet."""
     from meddialogue.review import export_csv
-    path = export_csv(folder, csv)
+    path = export_csv(folder, out)
     print(f"review sheet written to {path}")
     return path
 

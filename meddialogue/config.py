@@ -172,6 +172,19 @@ def _check_templates(templates, output_fields: list[str]) -> dict[str, list[str]
         checked[name] = questions
     return checked
 
+def _check_labels(labels, output_fields: list[str]) -> dict[str, str]:
+    if not isinstance(labels, Mapping): raise ConfigError("field_labels must map field names to labels")
+    checked, seen = {}, {}
+    for name, label in labels.items():
+        if name not in output_fields:
+            raise ConfigError(f"field_labels has a label for unknown field {name!r}{close_match_hint(str(name), output_fields)}")
+        if not isinstance(label, str) or not label.strip() or any(c in label for c in ":\n*"):
+            raise ConfigError(f"field_labels[{name}] must be non-empty text without ':', '*' or line breaks, got {label!r}")
+        label = " ".join(label.split())
+        if label.casefold() in seen: raise ConfigError(f"field_labels gives {label!r} to both {seen[label.casefold()]!r} and {name!r}")
+        seen[label.casefold()], checked[name] = name, label
+    return checked
+
 # %% ../nbs/00_config.ipynb #30713f5d
 def _order_by_priority(priorities: Mapping, output_fields: list[str]) -> list[str]:
     for name, priority in priorities.items():
@@ -220,6 +233,7 @@ class TaskConfig(Checked):
     id_field: str | None = None
     group_field: str | None = None
     question_templates: dict[str, list[str]] = field(default_factory=dict)
+    field_labels: dict[str, str] = field(default_factory=dict)
     field_ordering: list[str] | dict[str, float] | None = None
     output_format_ratios: dict[str, float] = field(default_factory=lambda: {f: 0.25 for f in FORMATS})
     system_prompt: str | None = None
@@ -235,6 +249,7 @@ class TaskConfig(Checked):
         _check_columns(self.input_field, self.id_field, self.group_field, self.output_fields)
         check_str("task_description", self.task_description, nonempty=False)
         self.question_templates = _check_templates(self.question_templates, self.output_fields)
+        self.field_labels = _check_labels(self.field_labels, self.output_fields)
         self.field_ordering = resolve_field_ordering(self.field_ordering, self.output_fields)
         _check_format_ratios(self.output_format_ratios)
         check_str("system_prompt", self.system_prompt, nonempty=False, none_ok=True)
@@ -251,7 +266,8 @@ def only_fields(task: TaskConfig, fields) -> TaskConfig:
     for f in keep:
         if f not in task.output_fields: raise ConfigError(f"field {f!r} is not one of the task's output fields{close_match_hint(f, task.output_fields)}")
     return TaskConfig(**{**asdict(task), "output_fields": keep, "field_ordering": [f for f in task.field_ordering if f in keep],
-                         "question_templates": {f: t for f, t in task.question_templates.items() if f in keep}})
+                         "question_templates": {f: t for f, t in task.question_templates.items() if f in keep},
+                         "field_labels": {f: l for f, l in task.field_labels.items() if f in keep}})
 
 # %% ../nbs/00_config.ipynb #32c67d79
 @dataclass

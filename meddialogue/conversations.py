@@ -29,9 +29,9 @@ __all__ = ['FORMAT_REQUESTS', 'NOTE_HEADERS', 'FOLLOWUP_OPENERS', 'INSTRUCTION_F
            'DataPrep', 'exposure', 'seen_in', 'PrepReport']
 
 # %% ../nbs/08_conversations.ipynb #0e18cd29
-def default_templates(name: str) -> list[str]:
-    """Ten plain ways to ask for the field `name`."""
-    label = readable_label(name)
+def default_templates(name: str, labels: dict | None = None) -> list[str]:
+    """Ten plain ways to ask for the field `name` (by its label in `labels`, the task's `field_labels`, when it has one)."""
+    label = readable_label(name, labels)
     low = lower_first(label)
     return [f"What is the {low}?", f"What's the {low}?", f"Can you tell me the {low}?", f"Please provide the {low}.",
             f"What {low} would you document?", f"How would you describe the {low}?", f"State the {low}.",
@@ -94,7 +94,7 @@ class DataPrep:
         self._setup_templates()
         self._setup_styles()
         self.order = {f: i for i, f in enumerate(task.field_ordering)}
-        self.reference_labels = {f: lower_first(readable_label(f)) for f in task.output_fields}
+        self.reference_labels = {f: lower_first(readable_label(f, task.field_labels)) for f in task.output_fields}
         used = [(fmt, ratio) for fmt, ratio in task.output_format_ratios.items() if ratio > 0 and fmt not in self.conv.heldout_formats]
         if not used: raise ConfigError("heldout_formats holds out every format the task's output_format_ratios uses")
         self._format_names = [fmt for fmt, _ in used]
@@ -107,7 +107,7 @@ class DataPrep:
         k = self.conv.heldout_templates_per_field
         self.templates, self.heldout_templates = {}, {}
         for f in self.task.output_fields:
-            pool = self.task.question_templates.get(f) or default_templates(f)
+            pool = self.task.question_templates.get(f) or default_templates(f, self.task.field_labels)
             if k and len(pool) <= k:
                 raise ConfigError(f"field {f!r} has {len(pool)} question templates; heldout_templates_per_field={k} must leave at least one for training")
             self.templates[f] = pool[:-k] if k else list(pool)
@@ -209,7 +209,7 @@ def _example(self: DataPrep, rec: Record, kind: str, exchanges, rng, note_positi
         if previous is None: question = self._with_note(question, rec.note, rng, note_position)
         elif follow_ups: question = self._follow_up(question, previous, values, rng)
         messages.append({"role": "user", "content": question})
-        messages.append({"role": "assistant", "content": format_fields(fields, values, fmt)})
+        messages.append({"role": "assistant", "content": format_fields(fields, values, fmt, self.task.field_labels)})
         turns.append({"style": style, "format": fmt, "fields": fields, "templates": ids, "typo": changed})
         previous = fields
     return {"id": rec.id, "messages": messages,
@@ -271,7 +271,7 @@ def instruction_example(self: DataPrep, rec: Record, rng: random.Random | None =
     instruction = f"{intro}Extract the following fields from the clinical note: {', '.join(fields)}. {INSTRUCTION_FORMATS[fmt]}"
     messages = self._messages() + [
         {"role": "user", "content": f"### Instruction:\n{instruction}\n\n### Input:\n{rec.note}"},
-        {"role": "assistant", "content": format_response({f: rec.values[f] for f in fields}, fmt)}]
+        {"role": "assistant", "content": format_response({f: rec.values[f] for f in fields}, fmt, self.task.field_labels)}]
     return {"id": rec.id, "messages": messages,
             "metadata": {"kind": "single_turn", "mode": "instruction", "group": rec.group,
                          "turns": [{"style": "instruction", "format": fmt, "fields": fields, "templates": [], "typo": False}],

@@ -81,11 +81,11 @@ def _later_turn(prep: DataPrep, rec: Record, fields, earlier, fmt, seed):
     """Messages asking `fields` in a later turn, after `earlier` fields were asked and answered with the gold values."""
     rng = random.Random(f"turn:{seed}:{rec.id}")
     messages = _variant(prep, rec, [earlier[0]], fmt="text", phrasing="train", seed=seed).messages
-    messages = messages + [{"role": "assistant", "content": format_response({earlier[0]: rec.values[earlier[0]]}, "text")}]
+    messages = messages + [{"role": "assistant", "content": format_response({earlier[0]: rec.values[earlier[0]]}, "text", prep.task.field_labels)}]
     for f in earlier[1:]:
         question = prep.question([f], "single", "text", rng)
         messages += [{"role": "user", "content": question},
-                     {"role": "assistant", "content": format_response({f: rec.values[f]}, "text")}]
+                     {"role": "assistant", "content": format_response({f: rec.values[f]}, "text", prep.task.field_labels)}]
     style = "sequential" if len(fields) > 1 else "single"
     question, templates = prep.ask(fields, style, fmt, rng, heldout=True)
     return _Prompt(messages + [{"role": "user", "content": question}], list(fields), style, templates)
@@ -148,31 +148,31 @@ def build_suite(prep: DataPrep, records: list[Record], fields_per_item: int = 2,
     return items
 
 # %% ../nbs/15_evaluate.ipynb #547f0ea8
-def compliant_answer(answer: str, fmt: str, asked, known_fields=()) -> bool:
+def compliant_answer(answer: str, fmt: str, asked, known_fields=(), labels: dict | None = None) -> bool:
     """Does `answer` parse strictly as `fmt` with every asked field (and possibly other known fields)?"""
     extra = [f for f in known_fields if f not in asked]
-    present = parse_response(answer, fmt, list(asked) + extra, lenient=True) if extra else {}
-    try: parse_response(answer, fmt, list(asked) + [f for f in extra if f in present]); return True
+    present = parse_response(answer, fmt, list(asked) + extra, lenient=True, labels=labels) if extra else {}
+    try: parse_response(answer, fmt, list(asked) + [f for f in extra if f in present], labels=labels); return True
     except ResponseParseError: return False
 
 # %% ../nbs/15_evaluate.ipynb #be0591c8
-def _lenient_fields(answer: str, fmt: str, asked, known_fields=()) -> dict:
+def _lenient_fields(answer: str, fmt: str, asked, known_fields=(), labels: dict | None = None) -> dict:
     """The asked fields read leniently from `answer`; the task's other fields are read too, so that a label line of
     one of them ends the value before it instead of running into it."""
     extra = [f for f in known_fields if f not in asked]
-    parsed = parse_response(answer, fmt, list(asked) + extra, lenient=True) if extra else {}
-    if any(f not in parsed for f in asked): parsed = {**parse_response(answer, fmt, asked, lenient=True), **parsed}
+    parsed = parse_response(answer, fmt, list(asked) + extra, lenient=True, labels=labels) if extra else {}
+    if any(f not in parsed for f in asked): parsed = {**parse_response(answer, fmt, asked, lenient=True, labels=labels), **parsed}
     return {f: parsed[f] for f in asked if f in parsed}
 
 # %% ../nbs/15_evaluate.ipynb #d4713051
-def score_items(items: list[EvalItem], answers: list[str], known_fields=(), exposed: dict | None = None) -> list[dict]:
+def score_items(items: list[EvalItem], answers: list[str], known_fields=(), exposed: dict | None = None, labels: dict | None = None) -> list[dict]:
     """One row per (item, field): prediction, correctness, token F1, compliance, and what of the prompt the run saw in training."""
     if len(items) != len(answers): raise ValueError(f"{len(items)} items but {len(answers)} answers")
     rows = []
     for item, answer in zip(items, answers):
         seen = seen_in(exposed, item.templates, item.style, item.format) if exposed is not None else None
-        compliant = compliant_answer(answer, item.format, item.fields, known_fields)
-        parsed = _lenient_fields(answer, item.format, item.fields, known_fields)
+        compliant = compliant_answer(answer, item.format, item.fields, known_fields, labels)
+        parsed = _lenient_fields(answer, item.format, item.fields, known_fields, labels)
         for f in item.fields:
             pred = parsed.get(f)
             rows.append({"id": item.id, "family": item.family, "variant": item.variant, "format": item.format, "field": f,
@@ -404,7 +404,7 @@ def evaluate_run(run_dir, df, out, task=None, conversation=None, max_notes: int 
     items = build_suite(prep, notes, fields_per_item, families, seed, mode=run["config"].get("mode", "conversational"))
     with InferencePipeline.from_run(run_dir, engine, endpoint, max_new_tokens=max_new_tokens, batch_size=batch_size) as pipe:
         answers = pipe.generate([i.messages for i in items], progress=progress)
-    rows = score_items(items, answers, task.output_fields, run.get("exposure"))
+    rows = score_items(items, answers, task.output_fields, run.get("exposure"), task.field_labels)
     metrics = compute_metrics(rows, seed)
     metrics["suite"] = {"notes": len(notes), "prompts": len(items), "fields_per_item": fields_per_item, "families": list(families),
                         "engine": engine}

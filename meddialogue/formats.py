@@ -15,14 +15,15 @@ from .config import FORMATS
 __all__ = ['readable_label', 'field_labels', 'format_response', 'format_fields', 'ResponseParseError', 'parse_response']
 
 # %% ../nbs/04_formats.ipynb #c8cc3922
-def readable_label(name: str) -> str:
-    """`growth_trend` -> `Growth trend`: underscores to spaces, first letter upper-cased."""
+def readable_label(name: str, labels: dict | None = None) -> str:
+    """`growth_trend` -> `Growth trend`: underscores to spaces, first letter upper-cased (or the task's label for `name`)."""
+    if labels and name in labels: return labels[name]
     words = " ".join(name.replace("_", " ").split())
     return (words[:1].upper() + words[1:]) if words else name
 
-def field_labels(fields) -> dict[str, str]:
-    """The label of each field in an answer; raw names where readable labels would collide."""
-    readable = {f: readable_label(f) for f in fields}
+def field_labels(fields, labels: dict | None = None) -> dict[str, str]:
+    """The label of each field in an answer (the task's `field_labels` first); raw names where labels would collide."""
+    readable = {f: readable_label(f, labels) for f in fields}
     counts: dict[str, int] = {}
     for label in readable.values(): counts[label.casefold()] = counts.get(label.casefold(), 0) + 1
     return {f: (label if counts[label.casefold()] == 1 else f) for f, label in readable.items()}
@@ -35,21 +36,21 @@ def _xml_escape(value: str) -> str: return value.replace("&", "&amp;").replace("
 _json_str = json.encoder.encode_basestring   # the C string encoder behind json.dumps(..., ensure_ascii=False)
 _LABEL_CACHE: dict[tuple, dict[str, str]] = {}
 
-def format_response(values: dict[str, str], fmt: str) -> str:
-    """The answer giving `values` (field -> text, in answer order) in format `fmt`."""
-    return format_fields(list(values), values, fmt)
+def format_response(values: dict[str, str], fmt: str, labels: dict | None = None) -> str:
+    """The answer giving `values` (field -> text, in answer order) in format `fmt` (`labels`: the task's field labels)."""
+    return format_fields(list(values), values, fmt, labels)
 
-def format_fields(fields: list[str], values: dict[str, str], fmt: str) -> str:
+def format_fields(fields: list[str], values: dict[str, str], fmt: str, labels: dict | None = None) -> str:
     """`format_response` for the `fields` of `values`, in that order (no intermediate dict)."""
     if fmt == "json":
         return "{\n" + ",\n".join([f"  {_json_str(k)}: {_json_str(values[k])}" for k in fields]) + "\n}"
     if fmt == "xml":
         return "<response>\n" + "".join([f"  <{k}>{_xml_escape(v) if '&' in v or '<' in v or '>' in v else v}</{k}>\n"
                                           for k, v in ((k, values[k]) for k in fields)]) + "</response>"
-    key = (*fields,)
-    labels = _LABEL_CACHE.get(key)
+    key = (*fields, *(sorted(labels.items()) if labels else ()))
+    given, labels = labels, _LABEL_CACHE.get(key)
     if labels is None:
-        labels = field_labels(key)
+        labels = field_labels(fields, given)
         if len(_LABEL_CACHE) < 4096: _LABEL_CACHE[key] = labels
     if fmt == "text":
         return "\n".join([f"{labels[k]}: {_indent(v) if chr(10) in v else v}" for k, v in ((k, values[k]) for k in fields)])
@@ -78,7 +79,7 @@ def _split_labelled(text: str, prefixes: dict[str, str]) -> dict[str, str]:
             raise ResponseParseError(f"line {line[:40]!r} is neither a labelled field nor an indented continuation")
     return {name: "\n".join(parts) for name, parts in found.items()}
 
-def _strict(text: str, fmt: str, fields: list[str]) -> dict[str, str]:
+def _strict(text: str, fmt: str, fields: list[str], labels: dict | None = None) -> dict[str, str]:
     if fmt == "json":
         try: data = json.loads(text)
         except json.JSONDecodeError as e: raise ResponseParseError(f"not valid JSON: {e.msg}") from None
@@ -93,9 +94,9 @@ def _strict(text: str, fmt: str, fields: list[str]) -> dict[str, str]:
             if len(hits) > 1: raise ResponseParseError(f"field {name!r} appears twice")
             if hits: found[name] = hits[0].replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     elif fmt in ("text", "markdown"):
-        labels = field_labels(fields)
+        shown = field_labels(fields, labels)
         pattern = "{}: " if fmt == "text" else "- **{}:** "
-        found = _split_labelled(text, {pattern.format(labels[f]): f for f in fields})
+        found = _split_labelled(text, {pattern.format(shown[f]): f for f in fields})
     else:
         raise ValueError(f"unknown format {fmt!r}; use {', '.join(FORMATS)}")
     missing = [f for f in fields if f not in found]
@@ -113,10 +114,12 @@ def _as_text(value) -> str | None:
     if isinstance(value, list): return ", ".join(t for t in (_as_text(v) for v in value) if t)
     return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value)
 
-def _match_keys(keys, fields: list[str]) -> dict:
-    """Map found keys to fields: exact names first, then case-, space- and underscore-insensitive matches."""
+def _match_keys(keys, fields: list[str], labels: dict | None = None) -> dict:
+    """Map found keys to fields: exact names first, then case-, space- and underscore-insensitive matches (of names or labels)."""
     exact, loose = set(fields), {}
     for f in fields: loose.setdefault(_key(f), f)
+    for f in fields:
+        if labels and f in labels: loose.setdefault(_key(labels[f]), f)
     out = {}
     for k in keys:
         if k in exact: out[k] = k
@@ -126,18 +129,18 @@ def _match_keys(keys, fields: list[str]) -> dict:
     return out
 
 # %% ../nbs/04_formats.ipynb #6f84892b
-def _lenient_json(text: str, fields: list[str]) -> dict[str, str]:
+def _lenient_json(text: str, fields: list[str], labels: dict | None = None) -> dict[str, str]:
     decoder = json.JSONDecoder()
     for start in (m.start() for m in re.finditer(r"\{", text)):
         try: data, _ = decoder.raw_decode(text, start)
         except json.JSONDecodeError: continue
         if not isinstance(data, dict): continue
-        found = {f: _as_text(data[k]) for k, f in _match_keys(list(data), fields).items()}
+        found = {f: _as_text(data[k]) for k, f in _match_keys(list(data), fields, labels).items()}
         found = {k: v for k, v in found.items() if v is not None}
         if found: return found
     return {}
 
-def _lenient_xml(text: str, fields: list[str]) -> dict[str, str]:
+def _lenient_xml(text: str, fields: list[str], labels: dict | None = None) -> dict[str, str]:
     found = {}
     for name in fields:
         flexible = r"[ _]?".join(re.escape(w) for w in name.replace("_", " ").split())
@@ -153,8 +156,8 @@ def _lenient_xml(text: str, fields: list[str]) -> dict[str, str]:
 # %% ../nbs/04_formats.ipynb #7a4bf2c5
 _LABEL_LINE = re.compile(r"^\s*(?:[-*+\u2022]\s+|\d+[.)]\s+|#{1,6}\s+)?([^:=\n]+?)\s*[:=]\s*(?:\*\*|__)?\s?(.*)$")
 
-def _lenient_labelled(text: str, fields: list[str]) -> dict[str, str]:
-    labels = field_labels(fields)
+def _lenient_labelled(text: str, fields: list[str], labels: dict | None = None) -> dict[str, str]:
+    labels = field_labels(fields, labels)
     exact = {label: f for f, label in labels.items()} | {f: f for f in fields}
     loose = {}
     for f, label in labels.items(): loose.setdefault(_key(label), f); loose.setdefault(_key(f), f)
@@ -179,13 +182,13 @@ def _lenient_labelled(text: str, fields: list[str]) -> dict[str, str]:
 # %% ../nbs/04_formats.ipynb #5491dd1a
 _LENIENT = {"json": _lenient_json, "xml": _lenient_xml, "text": _lenient_labelled, "markdown": _lenient_labelled}
 
-def _lenient(text: str, fmt: str, fields: list[str]) -> dict[str, str]:
+def _lenient(text: str, fmt: str, fields: list[str], labels: dict | None = None) -> dict[str, str]:
     if fmt not in _LENIENT: raise ValueError(f"unknown format {fmt!r}; use {', '.join(FORMATS)}")
     fenced = _FENCE.findall(text)
     candidates = [c for c in fenced if c.strip()] + [text]
     for reader in [_LENIENT[fmt]] + [r for f, r in _LENIENT.items() if r is not _LENIENT[fmt] and f != "markdown"]:
         for candidate in candidates:
-            found = reader(candidate, fields)
+            found = reader(candidate, fields, labels)
             if found: return {f: found[f] for f in fields if f in found}
     if len(fields) == 1 and fmt in ("text", "markdown"):
         body = (fenced[0] if fenced else text).strip()
@@ -193,8 +196,8 @@ def _lenient(text: str, fmt: str, fields: list[str]) -> dict[str, str]:
     return {}
 
 # %% ../nbs/04_formats.ipynb #30acafdb
-def parse_response(text: str, fmt: str, fields, lenient: bool = False) -> dict[str, str]:
-    """`{field: value}` from an answer in format `fmt`; strict by default, lenient reads typical model output."""
+def parse_response(text: str, fmt: str, fields, lenient: bool = False, labels: dict | None = None) -> dict[str, str]:
+    """`{field: value}` from an answer in format `fmt`; strict by default, lenient reads typical model output; `labels`: the task's field labels."""
     fields = list(fields)
     if not isinstance(text, str): raise TypeError(f"response must be a string, got {type(text).__name__}")
-    return _lenient(text, fmt, fields) if lenient else _strict(text, fmt, fields)
+    return _lenient(text, fmt, fields, labels) if lenient else _strict(text, fmt, fields, labels)

@@ -166,7 +166,7 @@ def ask(self: InferencePipeline, notes, fields, fmt: str = "json", **kwargs) -> 
     texts = self.generate([self.prompt(n, fields, fmt) for n in notes], **kwargs)
     out = []
     for text in texts:
-        parsed = parse_response(text, fmt, fields, lenient=True)
+        parsed = parse_response(text, fmt, fields, lenient=True, labels=self.config.task.field_labels if self.config is not None else None)
         out.append(Answer(text, fmt, parsed, [f for f in fields if f not in parsed]))
     return out
 

@@ -55,7 +55,7 @@ def _check_turn(prep: DataPrep, ex: dict, rec: Record, i: int, t: dict, template
         problems.append(f"{eid}: logical style {style} not in field_ordering order")
     if style in prep.conv.heldout_styles and not heldout_ok: problems.append(f"{eid}: held-out style {style} in training")
     if style not in STYLES and style not in ("single", "instruction"): problems.append(f"{eid}: unknown style {style}")
-    try: parsed = parse_response(answer, t["format"], fields)
+    try: parsed = parse_response(answer, t["format"], fields, labels=prep.task.field_labels)
     except ResponseParseError as e: problems.append(f"{eid}: turn {i} answer does not parse: {e}"); return
     expected = {f: rec.values.get(f) for f in fields}
     if parsed != expected: problems.append(f"{eid}: turn {i} answer differs from the row's values")

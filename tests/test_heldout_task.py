@@ -176,3 +176,18 @@ def test_same_seed_gives_the_same_bytes_as_before_the_reshaping():
             for split in prep.prepare(table, mode):
                 for ex in split: h.update(json.dumps(without_template_ids(ex), sort_keys=True, ensure_ascii=False).encode())
     assert h.hexdigest() == "b7bc6efb2999b98d3c7f1197e9c52122da159f760defd4f3ed157f665229fb38"
+
+
+def test_field_labels_name_fields_in_questions_and_answers_and_read_back():
+    """A task's field_labels: text and Markdown answers and generated questions use them; every answer reads back."""
+    labels = {"ef_percent": "EF (%)", "nyha_class": "NYHA class", "follow_up_weeks": "Follow-up (weeks)"}
+    table = messy_table(40, seed=5)
+    prep = DataPrep(messy_task(field_labels=labels), ConversationConfig(seed=2))
+    train, val = prep.prepare(table, "conversational")
+    assert verify_examples(prep, table, train, val) == []                       # every answer parses back with the labels
+    answers = [(m["content"], t) for ex in train + val for m, t in zip(ex["messages"][2::2] if ex["messages"][0]["role"] == "system" else ex["messages"][1::2], ex["metadata"]["turns"])]
+    labelled = [(a, t) for a, t in answers if t["format"] in ("text", "markdown") and set(t["fields"]) & set(labels)]
+    assert labelled and all(any(labels[f] in a for f in t["fields"] if f in labels) for a, t in labelled)
+    assert not any("Nyha class" in a or "Ef percent" in a for a, _ in answers)
+    for answer, turn in answers:
+        assert parse_response(answer, turn["format"], turn["fields"], labels=labels) == parse_response(answer, turn["format"], turn["fields"], lenient=True, labels=labels)
