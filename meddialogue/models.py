@@ -17,7 +17,7 @@ from .config import MedDialogueError
 # %% auto #0
 __all__ = ['ATTN_MLP', 'PHI3_TARGETS', 'MODELS', 'SMOLLM2_GGUF', 'PRESETS', 'tiny_tokenizer', 'ModelSpec', 'ModelRegistry',
            'tiny_model', 'cache_dir', 'smollm2_gguf', 'smollm2', 'model_source', 'ensure_chat_template', 'load_model',
-           'load_tokenizer']
+           'load_tokenizer', 'model_problem']
 
 # %% ../nbs/12_models.ipynb #ce9c03b9
 def _training_text() -> list[str]:
@@ -207,3 +207,19 @@ def load_tokenizer(name: str):
     except OSError as e: raise MedDialogueError(f"cannot load the tokenizer of {name!r}: {str(e).splitlines()[0]}") from None
     ensure_chat_template(tok, spec.template if spec else None, source, required=False)
     return tok
+
+# %% ../nbs/12_models.ipynb #9b40d71e
+def model_problem(name: str, timeout: float = 10) -> str | None:
+    """Why model `name` cannot be loaded on this machine (None when it can): checked in seconds, nothing downloaded."""
+    from pathlib import Path
+    if name == "tiny" or name.startswith("tiny-") or name == "smollm2-135m" or Path(name).is_dir(): return None
+    source, _ = model_source(name)
+    try:
+        from huggingface_hub import model_info, try_to_load_from_cache
+        if isinstance(try_to_load_from_cache(source, "config.json"), str): return None
+        model_info(source, timeout=timeout)
+        return None
+    except Exception as e:
+        reason = " ".join(str(e).split())[:160] or type(e).__name__
+        return (f"model {name!r} is not a preset (tiny, smollm2-135m), a folder or in the local cache, and the Hugging Face hub "
+                f"did not find {source!r}: {reason}")

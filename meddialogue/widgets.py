@@ -129,6 +129,10 @@ class ExperimentLauncher(_Panel):
     def start(self):
         """Run the experiment in the background, streaming its output into the log."""
         if self.process is not None and self.process.poll() is None: return
+        from meddialogue.models import model_problem
+        problem = model_problem(self.model.value.strip())
+        if problem:
+            self.result.value = _error_html(MedDialogueError(problem)); return
         self.lines, self.log.value, self.result.value = [], "", "<p>running...</p>"
         self.process = subprocess.Popen(self.command(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
         self.run_button.disabled, self.stop_button.disabled, self.stopped = True, False, False

@@ -1,6 +1,6 @@
 """Every widget panel in a real browser: JupyterLab on 127.0.0.1 driven by headless Chromium through selenium.
 
-    python tests/browser_panels.py [--out browser_out] [--keep]
+    python tests/browser_panels.py [--out browser_out] [--keep] [--review-from EXPERIMENT]
 
 Needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver) and the dev extra (jupyterlab,
 selenium). It builds a tiny experiment (two arms, evaluated), opens one notebook per panel in JupyterLab, runs its
@@ -42,11 +42,11 @@ def notebook(path: Path, *cells: str):
     path.write_text(json.dumps(nb, indent=1))
 
 
-def prepare(work: Path):
-    """The tiny experiment (two arms evaluated), a review set from its arms, and one notebook per panel."""
+def prepare(work: Path, review_from: Path | None = None):
+    """The tiny experiment (two arms evaluated), a review set from its arms (or another experiment's), and one notebook per panel."""
     sh("experiment", "--out", "exp", "--model", "tiny", "--seeds", "0", "--set", "n_patients=12", "--set", "max_steps=2",
        "--set", "eval_notes=2", "--set", "max_new_tokens=12", cwd=work)
-    arms = work / "exp" / "seed-0"
+    arms = (review_from or work / "exp") / "seed-0"
     sh("review-set", f"conversational={arms / 'conversational' / 'eval'}", f"instruction={arms / 'instruction' / 'eval'}",
        "--out", "review", "--prompts", "3", "--seed", "0", cwd=work)
     notebook(work / "previewer.ipynb", "from meddialogue.run_config import RunConfig\nfrom meddialogue.synthetic import malnutrition_data, malnutrition_task\n"
@@ -305,13 +305,15 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("browser_out"))
     ap.add_argument("--keep", action="store_true", help="keep the work folder (notebooks, experiment, review set)")
+    ap.add_argument("--review-from", type=Path, help="build the review set from this experiment's two arms (e.g. the README main job's "
+                    "runs/smollm2) instead of the tiny one's")
     args = ap.parse_args()
     out = args.out.resolve()
     shutil.rmtree(out, ignore_errors=True)
     work, shots = out / "work", out / "screenshots"
     work.mkdir(parents=True); shots.mkdir()
     started = time.monotonic()
-    prepare(work)
+    prepare(work, args.review_from.resolve() if args.review_from else None)
     lab = Lab(work, out / "jupyterlab.log")
     results, failed = {}, []
     try:
