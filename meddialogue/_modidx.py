@@ -1099,6 +1099,8 @@ d = { 'settings': { 'branch': 'main',
                                      'meddialogue.widgets._log_html': ('widgets.html#_log_html', 'meddialogue/widgets.py'),
                                      'meddialogue.widgets._png': ('widgets.html#_png', 'meddialogue/widgets.py'),
                                      'meddialogue.widgets.after_sync': ('widgets.html#after_sync', 'meddialogue/widgets.py'),
+                                     'meddialogue.widgets.experiment_families': ( 'widgets.html#experiment_families',
+                                                                                  'meddialogue/widgets.py'),
                                      'meddialogue.widgets.loss_curves': ('widgets.html#loss_curves', 'meddialogue/widgets.py'),
                                      'meddialogue.widgets.markdown_html': ('widgets.html#markdown_html', 'meddialogue/widgets.py'),
                                      'meddialogue.widgets.summarise_folder': ('widgets.html#summarise_folder', 'meddialogue/widgets.py')}}}

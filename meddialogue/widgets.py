@@ -20,7 +20,7 @@ from .styles import GRAMMATICAL_STYLES, LOGICAL_STYLES
 
 # %% auto #0
 __all__ = ['after_sync', 'ConversationPreviewer', 'ExperimentLauncher', 'markdown_html', 'summarise_folder', 'ResultsViewer',
-           'loss_curves', 'InterviewPanel', 'ReviewPanel', 'ChatPanel']
+           'experiment_families', 'loss_curves', 'InterviewPanel', 'ReviewPanel', 'ChatPanel']
 
 # %% ../nbs/20_widgets.ipynb #7657d3e8
 def _chat_html(messages) -> str:
@@ -234,7 +234,9 @@ class ResultsViewer(_Panel):
             if len(mine): tables.append(f"<h4>{kind} folders</h4>" + mine.to_html(index=False, float_format=lambda x: f"{x:.3f}", na_rep=""))
         self.table.value = "".join(tables)
         fams = sorted({k for r in self.rows for k in r if k.startswith("family:")})
-        figures = [f for f in (self._families(fams), loss_curves([r["folder"] for r in self.rows if r["kind"] == "run"])) if f is not None]
+        figures = [self._families(fams), *[experiment_families(r["folder"]) for r in self.rows if r["kind"] == "experiment"],
+                   loss_curves([r["folder"] for r in self.rows if r["kind"] == "run"])]
+        figures = [f for f in figures if f is not None]
         self.plot.outputs = ()               # PNGs put straight into the output widget: no capture, so nothing strays into the log console
         for fig in figures: self.plot.append_display_data(_png(fig))
 
@@ -249,6 +251,24 @@ class ResultsViewer(_Panel):
         ax.set_xticks(range(len(fams)), [f.split(":", 1)[1] for f in fams], rotation=30, ha="right"); ax.set_ylim(0, 1); ax.legend()
         plt.close(fig)
         return fig
+
+def experiment_families(folder):
+    """A figure of an experiment folder's accuracy per variant family, one bar per arm (mean over its settings); None without `families.csv`."""
+    path = Path(folder) / "families.csv"
+    if not path.is_file(): return None
+    import pandas as pd
+    import matplotlib.pyplot as plt
+    table = pd.read_csv(path).groupby(["family", "arm"], sort=False)["mean"].mean().unstack("arm")
+    arms = [a for a in pd.read_csv(path)["arm"].drop_duplicates()]
+    fig, ax = plt.subplots(figsize=(7, 3))
+    width = 0.8 / max(1, len(arms))
+    for i, arm in enumerate(arms):
+        ax.bar([j + i * width for j in range(len(table))], table[arm].values, width, label=arm)
+    ax.set_xticks([j + width * (len(arms) - 1) / 2 for j in range(len(table))], list(table.index), rotation=30, ha="right")
+    ax.set_ylim(0, 1); ax.set_ylabel("exact match"); ax.set_title(f"{_label(folder)}: accuracy per family and arm", fontsize=9)
+    ax.legend(fontsize=7); ax.grid(axis="y", alpha=0.3)
+    plt.close(fig)
+    return fig
 
 def _png(fig):
     """A matplotlib figure as an IPython PNG image."""

@@ -6,7 +6,7 @@ import pytest
 pytest.importorskip("ipywidgets")
 
 from meddialogue.synthetic import malnutrition_data, malnutrition_task
-from meddialogue.widgets import ConversationPreviewer, ExperimentLauncher, ResultsViewer
+from meddialogue.widgets import ConversationPreviewer, ExperimentLauncher, ResultsViewer, experiment_families
 
 from messy_task import messy_table, messy_task
 
@@ -40,6 +40,9 @@ def test_launcher_runs_the_experiment_in_the_background_and_viewer_compares(tmp_
     assert [r["kind"] for r in viewer.rows] == ["experiment", "evaluation", "run"]
     assert "exact_match:conversational" in viewer.table.value and "unseen:single_turn" in viewer.table.value
     assert "<h4>run folders</h4>" in viewer.table.value and "<h4>experiment folders</h4>" in viewer.table.value
+    assert len(viewer.plot.outputs) == 3             # per-family accuracy of the evaluation, the experiment's arms per family, the run's loss curves
+    fig = experiment_families(tmp_path / "exp")
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["conversational", "single_turn", "instruction"]
     viewer.folders.value = str(tmp_path / "nowhere")
     viewer.load_button.click()                   # the Load button: a bad folder is one line in the panel, the old tables stay
     assert "is not a run, evaluation or experiment folder" in viewer.status.value and [r["kind"] for r in viewer.rows] == ["experiment", "evaluation", "run"]
