@@ -200,9 +200,11 @@ def check_viewer(b: Browser, work: Path):
     b.open("viewer.ipynb")
     root = b.panel("viewer")
     b.click(b.button(root, "Load"))
-    b.wait(lambda: len(root.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output img")) >= 2, 60, "the viewer's plots")
-    images = root.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output img")
-    sizes = [(i.size["width"], i.size["height"]) for i in images]
+    def drawn():          # evaluations per family, the experiment's arms per family, the run's loss curves
+        images = root.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output img")
+        return [(i.size["width"], i.size["height"]) for i in images] if len(images) >= 3 else None
+    sizes = b.wait(drawn, 60, "the viewer's three plots")          # retried while the output area is still re-rendering
+    images = sizes
     assert all(w > 200 and h > 100 for w, h in sizes), f"viewer: plots drawn too small or blank: {sizes}"
     assert "experiment folders" in root.text and "run folders" in root.text
     b.shot("viewer", root)
