@@ -16,6 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from .config import MedDialogueError
+from .evaluate import bootstrap_ci
 from .files import read_jsonl, write_text_atomic
 
 log = logging.getLogger("meddialogue")
@@ -183,19 +184,6 @@ def import_csv(folder, path, reviewer: str) -> dict:
     return {"rated": len(rated), "blank": blank}
 
 # %% ../nbs/15c_review.ipynb #3291cdad
-def _percentile_ci(values, level: float = 0.95) -> list[float]:
-    import numpy as np
-    values = np.asarray([v for v in values if v == v], dtype=float)
-    if not len(values): return [float("nan"), float("nan")]
-    return [float(np.percentile(values, 50 * (1 - level))), float(np.percentile(values, 100 - 50 * (1 - level)))]
-
-def _bootstrap_mean(groups: list[list[float]], n_boot: int, rng) -> tuple[float, list[float]]:
-    """Mean of all values, and its interval resampling whole groups."""
-    import numpy as np
-    sums, counts = np.array([sum(g) for g in groups], float), np.array([len(g) for g in groups], float)
-    idx = rng.integers(0, len(groups), size=(n_boot, len(groups)))
-    return float(sums.sum() / counts.sum()), _percentile_ci(sums[idx].sum(1) / counts[idx].sum(1))
-
 def ordinal_alpha(matrix) -> float:
     """Krippendorff's alpha, ordinal, of a reviewers x answers matrix of 1-5 ratings (nan where not rated)."""
     import krippendorff, numpy as np
@@ -227,9 +215,8 @@ def _load_reviews(folder) -> tuple[dict, dict, dict]:
 
 def review_report(folder, n_boot: int = 1000, seed: int = 0) -> dict:
     """Means, shares, harmful flags, agreement and the unblinded arm comparison of a rated review set."""
-    import numpy as np
     review_set, key, reviews = _load_reviews(folder)
-    rng, arms, items = np.random.default_rng(seed), key["arms"], [it["item"] for it in review_set["items"]]
+    arms, items = key["arms"], [it["item"] for it in review_set["items"]]
     reviewers = sorted(r for r in reviews if reviews[r])
     arm_of, prompt_of = {i: key["items"][i]["arm"] for i in items}, {i: key["items"][i]["prompt"] for i in items}
     out = {"set_id": review_set["set_id"], "arms": arms, "reviewers": {r: len(reviews[r]) for r in reviewers}, "items": len(items),
@@ -246,31 +233,30 @@ def review_report(folder, n_boot: int = 1000, seed: int = 0) -> dict:
                     if arm_of[i] == arm: groups[prompt_of[i]].append(e["ratings"][c])
             values = [v for g in groups.values() for v in g]
             if not values: out["criteria"][c][arm] = {"n": 0}; continue
-            mean, ci = _bootstrap_mean(list(groups.values()), n_boot, rng)
-            out["criteria"][c][arm] = {"mean": mean, "ci95": ci, "share_4_or_more": sum(v >= 4 for v in values) / len(values), "n": len(values)}
-        out["agreement"][c] = _agreement(reviews, reviewers, items, c, n_boot, rng)
-        out["comparison"][c] = _comparison(reviews, reviewers, items, arms, arm_of, prompt_of, c, n_boot, rng)
+            mean, lo, hi = bootstrap_ci(groups, n_boot=n_boot, seed=seed)
+            out["criteria"][c][arm] = {"mean": mean, "ci95": [lo, hi], "share_4_or_more": sum(v >= 4 for v in values) / len(values), "n": len(values)}
+        out["agreement"][c] = _agreement(reviews, reviewers, items, c, n_boot, seed)
+        out["comparison"][c] = _comparison(reviews, reviewers, items, arms, arm_of, prompt_of, c, n_boot, seed)
     return out
 
-def _agreement(reviews, reviewers, items, criterion, n_boot, rng) -> dict:
+def _agreement(reviews, reviewers, items, criterion, n_boot, seed) -> dict:
     import numpy as np
     matrix = np.array([[reviews[r][i]["ratings"][criterion] if i in reviews[r] else np.nan for i in items] for r in reviewers], dtype=float)
     found = {"reviewers": len(reviewers), "alpha_ordinal": None, "kappa_quadratic": {}}
     if len(reviewers) < 2: return found
     rated = np.where(np.sum(~np.isnan(matrix), axis=0) >= 2)[0]
-    alpha = ordinal_alpha(matrix[:, rated])
-    boots = [ordinal_alpha(matrix[:, rng.choice(rated, len(rated))]) for _ in range(n_boot)] if len(rated) >= 2 else []
-    found["alpha_ordinal"] = {"value": alpha, "ci95": _percentile_ci(boots), "answers": int(len(rated))}
+    columns = {i: list(matrix[:, i]) for i in rated}                # resampled whole: one answer's ratings by every reviewer
+    alpha, lo, hi = bootstrap_ci(columns, stat=lambda cols: ordinal_alpha(np.array(cols).T), n_boot=n_boot, seed=seed)
+    found["alpha_ordinal"] = {"value": alpha, "ci95": [lo, hi], "answers": int(len(rated))}
     for x in range(len(reviewers)):
         for y in range(x + 1, len(reviewers)):
             both = [i for i in items if i in reviews[reviewers[x]] and i in reviews[reviewers[y]]]
-            a = np.array([reviews[reviewers[x]][i]["ratings"][criterion] for i in both])
-            b = np.array([reviews[reviewers[y]][i]["ratings"][criterion] for i in both])
-            boots = [quadratic_kappa(a[s], b[s]) for s in (rng.integers(0, len(both), len(both)) for _ in range(n_boot))] if len(both) >= 2 else []
-            found["kappa_quadratic"][f"{reviewers[x]} vs {reviewers[y]}"] = {"value": quadratic_kappa(list(a), list(b)), "ci95": _percentile_ci(boots), "answers": len(both)}
+            pairs = {i: (reviews[reviewers[x]][i]["ratings"][criterion], reviews[reviewers[y]][i]["ratings"][criterion]) for i in both}
+            kappa, lo, hi = bootstrap_ci(pairs, stat=lambda ps: quadratic_kappa(*zip(*ps)) if ps else float("nan"), n_boot=n_boot, seed=seed)
+            found["kappa_quadratic"][f"{reviewers[x]} vs {reviewers[y]}"] = {"value": kappa, "ci95": [lo, hi], "answers": len(both)}
     return found
 
-def _comparison(reviews, reviewers, items, arms, arm_of, prompt_of, criterion, n_boot, rng) -> dict:
+def _comparison(reviews, reviewers, items, arms, arm_of, prompt_of, criterion, n_boot, seed) -> dict:
     import numpy as np
     mean_by = defaultdict(list)                               # (prompt, arm) -> every reviewer's rating
     for r in reviewers:
@@ -279,9 +265,9 @@ def _comparison(reviews, reviewers, items, arms, arm_of, prompt_of, criterion, n
     for arm in arms[1:]:
         prompts = sorted({p for p, a in mean_by if a == arm} & {p for p, a in mean_by if a == base})
         if not prompts: continue
-        diffs = np.array([np.mean(mean_by[(p, arm)]) - np.mean(mean_by[(p, base)]) for p in prompts])
-        boots = diffs[rng.integers(0, len(diffs), size=(n_boot, len(diffs)))].mean(1)
-        found[f"{arm} - {base}"] = {"difference": float(diffs.mean()), "ci95": _percentile_ci(boots), "prompts": len(prompts)}
+        diffs = {p: [float(np.mean(mean_by[(p, arm)]) - np.mean(mean_by[(p, base)]))] for p in prompts}
+        difference, lo, hi = bootstrap_ci(diffs, n_boot=n_boot, seed=seed)
+        found[f"{arm} - {base}"] = {"difference": difference, "ci95": [lo, hi], "prompts": len(prompts)}
     return found
 
 # %% ../nbs/15c_review.ipynb #37a03fa0
