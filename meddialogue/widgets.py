@@ -23,11 +23,14 @@ __all__ = ['after_sync', 'ConversationPreviewer', 'ExperimentLauncher', 'markdow
            'experiment_families', 'loss_curves', 'InterviewPanel', 'ReviewPanel', 'ChatPanel']
 
 # %% ../nbs/20_widgets.ipynb #7657d3e8
+def _bubble(label: str, text: str, color: str) -> str:
+    """One message as a coloured box: `label` (HTML) over `text` (escaped, line breaks kept)."""
+    return (f'<div style="background:{color};padding:6px;margin:4px 0;border-radius:4px">{label}'
+            f'<pre style="white-space:pre-wrap;margin:0">{html.escape(text)}</pre></div>')
+
 def _chat_html(messages) -> str:
     colors = {"system": "#eee", "user": "#e8f0fe", "assistant": "#e6f4ea"}
-    return "".join(f'<div style="background:{colors.get(m["role"], "#fff")};padding:6px;margin:4px 0;border-radius:4px">'
-                   f'<b>{html.escape(m["role"])}</b><pre style="white-space:pre-wrap;margin:0">{html.escape(m["content"])}</pre></div>'
-                   for m in messages)
+    return "".join(_bubble(f'<b>{html.escape(m["role"])}</b>', m["content"], colors.get(m["role"], "#fff")) for m in messages)
 
 def _error_html(e: Exception) -> str:
     return f'<p style="color:#b00020"><b>error:</b> {html.escape(" ".join(str(e).splitlines()))}</p>'
@@ -403,8 +406,7 @@ class InterviewPanel(_Panel):
             if m["role"] == "patient":
                 k += 1
                 label += f" {k}" + (" (flagged)" if k in self.flags else "")
-            parts.append(f'<div style="background:{colors[m["role"]]};padding:6px;margin:4px 0;border-radius:4px"><b>{label}</b>'
-                         f'<pre style="white-space:pre-wrap;margin:0">{html.escape(m["content"])}</pre></div>')
+            parts.append(_bubble(f"<b>{label}</b>", m["content"], colors[m["role"]]))
         self.chat.value = "".join(parts) or "<p>ask the first question</p>"
         self.turn.options = list(range(1, k + 1))
 
@@ -449,7 +451,7 @@ class ReviewPanel(_Panel):
         for c in self.criteria: self._anchor(c)
         self.harmful.value, self.comment.value = bool(saved and saved["harmful"]), saved["comment"] if saved else ""
         self.question.value = "<b>Question</b>" + _chat_html(item["messages"])
-        self.answer.value = f'<b>Answer</b><div style="background:#fff8e1;padding:6px;margin:4px 0;border-radius:4px"><pre style="white-space:pre-wrap;margin:0">{html.escape(item["answer"])}</pre></div>'
+        self.answer.value = "<b>Answer</b>" + _bubble("", item["answer"], "#fff8e1")
         done = len(self.file.ratings)
         self.progress.value = (f"<b>{self.file.reviewer}</b>: answer {self.index + 1} of {len(self.file.items)} ({item['item']}"
                                f"{', rated' if saved else ''}); {done} rated, {len(self.file.items) - done} to go")
@@ -523,9 +525,6 @@ class ChatPanel(_Panel):
         parts = []
         for t in self.turns:
             tag = (f'<span style="color:#b00020"><b>refused: {html.escape(t["category"])}</b></span>' if t["refused"] else "answered")
-            parts.append(f'<div style="background:#e8f0fe;padding:6px;margin:4px 0;border-radius:4px"><b>you</b>'
-                         f'<pre style="white-space:pre-wrap;margin:0">{html.escape(t["user"])}</pre></div>'
-                         f'<div style="background:{"#fde7e9" if t["refused"] else "#e6f4ea"};padding:6px;margin:4px 0;border-radius:4px">'
-                         f'<b>model</b> <small>{tag}, {t["latency_s"]:.2f} s</small>'
-                         f'<pre style="white-space:pre-wrap;margin:0">{html.escape(t["reply"])}</pre></div>')
+            parts.append(_bubble("<b>you</b>", t["user"], "#e8f0fe")
+                         + _bubble(f'<b>model</b> <small>{tag}, {t["latency_s"]:.2f} s</small>', t["reply"], "#fde7e9" if t["refused"] else "#e6f4ea"))
         self.chat.value = "".join(parts) or f"<p>conversation {self.conversation}: say something</p>"
