@@ -36,10 +36,10 @@ def sh(*args, cwd):
 
 def notebook(path: Path, *cells: str):
     """Write a notebook of code cells, with the python3 kernel."""
-    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {}, "outputs": [], "source": c}
-                    for i, c in enumerate(cells)],
-          "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}, "nbformat": 4, "nbformat_minor": 5}
-    path.write_text(json.dumps(nb, indent=1))
+    import nbformat
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells],
+                                  metadata={"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}})
+    nbformat.write(nb, path)
 
 
 def prepare(work: Path, review_from: Path | None = None):

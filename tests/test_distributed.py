@@ -73,16 +73,6 @@ def one_process(data, tmp_path_factory):
     return out
 
 
-def test_two_processes_match_one(data, one_process, tmp_path):
-    out = tmp_path / "two"
-    run(command(2, data, out))
-    assert json.loads((out / "run.json").read_text())["processes"] == 2
-    assert_same_run(one_process, out)
-    run_a = json.loads((one_process / "run.json").read_text())
-    run_b = json.loads((out / "run.json").read_text())
-    for key in ("trained", "not_padding"): assert run_b["tokens"][key] == run_a["tokens"][key]   # padding differs: each shard pads alone
-
-
 def kill_after_checkpoint(cmd: list[str], out: Path, step: int):
     """Start `cmd` and SIGKILL it (with its workers) once the checkpoint of `step` is on disk."""
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
@@ -106,6 +96,16 @@ def assert_same_run(reference: Path, out: Path, losses_too: bool = True):
     wa, wb = weights(reference), weights(out)
     assert wa.keys() == wb.keys()
     for k in wa: torch.testing.assert_close(wb[k], wa[k], rtol=1e-4, atol=1e-5)
+
+
+def test_two_processes_match_one(data, one_process, tmp_path):
+    out = tmp_path / "two"
+    run(command(2, data, out))
+    assert json.loads((out / "run.json").read_text())["processes"] == 2
+    assert_same_run(one_process, out)
+    run_a = json.loads((one_process / "run.json").read_text())
+    run_b = json.loads((out / "run.json").read_text())
+    for key in ("trained", "not_padding"): assert run_b["tokens"][key] == run_a["tokens"][key]   # padding differs: each shard pads alone
 
 
 @pytest.mark.parametrize("kill_at,resume_with", [(8, 2), (12, 1)])
