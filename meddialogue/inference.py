@@ -88,7 +88,7 @@ class InferencePipeline:
 def load_run_model(run_dir, run: dict | None = None, config: RunConfig | None = None, dtype: str | None = None):
     """The transformers model of a run directory: its full weights, or its base model (in `dtype`, else the run's) with the adapter attached."""
     from transformers import AutoModelForCausalLM
-    from meddialogue.models import load_model
+    from meddialogue.models import load_model, quiet_peft
     run_dir = Path(run_dir)
     run = run or read_run(run_dir)
     config = config or RunConfig.from_dict(run["config"])
@@ -98,7 +98,7 @@ def load_run_model(run_dir, run: dict | None = None, config: RunConfig | None = 
     if run["weights"] == "model": return AutoModelForCausalLM.from_pretrained(str(run_dir / "model"))
     from peft import PeftModel
     base, _, _ = load_model(config.model.name, dtype or config.model.dtype, seed=config.seed)
-    return PeftModel.from_pretrained(base, str(run_dir / "adapter"))
+    with quiet_peft(): return PeftModel.from_pretrained(base, str(run_dir / "adapter"))
 
 # %% ../nbs/14_inference.ipynb #642e2798
 def merged_folder(run_dir, out=None, reuse: bool = True) -> Path:

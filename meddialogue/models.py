@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import importlib.util
+import warnings
+from contextlib import contextmanager
 from functools import lru_cache
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .chat import CHAT_FORMATS, chat_format
@@ -17,14 +19,14 @@ from .config import MedDialogueError
 # %% auto #0
 __all__ = ['ATTN_MLP', 'PHI3_TARGETS', 'MODELS', 'SMOLLM2_GGUF', 'PRESETS', 'tiny_tokenizer', 'ModelSpec', 'ModelRegistry',
            'tiny_model', 'cache_dir', 'smollm2_gguf', 'smollm2', 'model_source', 'ensure_chat_template', 'load_model',
-           'load_tokenizer', 'model_problem']
+           'load_tokenizer', 'model_problem', 'quiet_peft']
 
 # %% ../nbs/12_models.ipynb #ce9c03b9
 def _training_text() -> list[str]:
     from meddialogue.conversations import FORMAT_REQUESTS, DataPrep
     from meddialogue.synthetic import malnutrition_data, malnutrition_task
     task, conv = malnutrition_task()
-    prep = DataPrep(task, conv)
+    prep = DataPrep(replace(task, field_labels={}), conv)
     train, _ = prep.prepare_data(malnutrition_data(n_patients=40, seed=123))
     texts = [m["content"] for e in train for m in e["messages"]]
     texts += [t for ts in task.question_templates.values() for t in ts] + [t for ts in FORMAT_REQUESTS.values() for t in ts]
@@ -223,3 +225,11 @@ def model_problem(name: str, timeout: float = 10) -> str | None:
         reason = " ".join(str(e).split())[:160] or type(e).__name__
         return (f"model {name!r} is not a preset (tiny, smollm2-135m), a folder or in the local cache, and the Hugging Face hub "
                 f"did not find {source!r}: {reason}")
+
+# %% ../nbs/12_models.ipynb #bbefc27c
+@contextmanager
+def quiet_peft():
+    """Hide the `is_gradient_checkpointing` deprecation warning that peft triggers in transformers when it wraps a model."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+        yield

@@ -161,11 +161,12 @@ def _attach_lora(model, lora_cfg: AdapterConfig, spec, seed: int):
     """The LoRA adapter on `model`, initialised from `seed` whatever loading the base model drew from the generator."""
     import torch
     from peft import LoraConfig, get_peft_model
+    from meddialogue.models import quiet_peft
     torch.manual_seed(seed)
     targets = lora_cfg.target_modules or (list(spec.lora_targets) if spec else "all-linear")
     config = LoraConfig(r=lora_cfg.r, lora_alpha=lora_cfg.lora_alpha, lora_dropout=lora_cfg.dropout, target_modules=targets,
                         use_rslora=lora_cfg.use_rslora, bias=lora_cfg.bias, task_type="CAUSAL_LM")
-    return get_peft_model(model, config)
+    with quiet_peft(): return get_peft_model(model, config)
 
 def _load_qlora_hf(model_cfg, lora_cfg, train_cfg, seed: int):
     import torch

@@ -105,9 +105,11 @@ def conversations_hash(task, conv, df):
 
 def test_task_without_safety_settings_gives_the_same_conversations_as_before():
     # The hash of the synthetic task's conversations and instruction examples, computed with the code before the
-    # safety module existed (commit d0aa5ab).
+    # safety module existed (commit d0aa5ab), when the task did not yet name its fields (`field_labels`).
+    import dataclasses
     task, conv = malnutrition_task()
     assert task.phi_scrubbing == "off"
+    task = dataclasses.replace(task, field_labels={})
     assert conversations_hash(task, conv, malnutrition_data(n_patients=40, seed=3)) == \
         "e71300cd9ed9905c02fde74d73b9d91cd8e00d9458c37671382086f6e790737d"
 
