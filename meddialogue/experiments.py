@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.resources
 import itertools
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -19,9 +20,9 @@ from .run_config import knob_names, parse_value
 # %% auto #0
 __all__ = ['EXPERIMENT_NOTEBOOK', 'EXPERIMENT_DEFAULTS', 'EXPERIMENT_PARAMETERS', 'BUDGETS', 'QUESTIONS', 'experiment_notebook',
            'split_parameters', 'parse_grid', 'parse_sets', 'settings_for', 'setting_name', 'experiment_setup',
-           'code_version', 'reuse_setting', 'run_experiment', 'unseen_by_all', 'compare_arms', 'headline_accuracy',
-           'minimum_detectable_difference', 'notes_for_halfwidth', 'experiment_record', 'aggregate', 'mean_ci',
-           'answers', 'plot_comparison', 'report']
+           'code_version', 'reuse_setting', 'kernel_config', 'run_experiment', 'unseen_by_all', 'compare_arms',
+           'headline_accuracy', 'minimum_detectable_difference', 'notes_for_halfwidth', 'experiment_record',
+           'aggregate', 'mean_ci', 'answers', 'plot_comparison', 'report']
 
 # %% ../nbs/18_experiments.ipynb #94562c56
 EXPERIMENT_NOTEBOOK = "conversational_vs_instruction.ipynb"
@@ -153,6 +154,13 @@ def _plan(out: Path, model: str, seeds, grid: dict, parameters: dict) -> list[tu
         plan.append((folder, {"model": model, **fixed, "settings": settings, "out_dir": str(folder.resolve())}))
     return plan
 
+# %% ../nbs/18_experiments.ipynb #2df9d38a
+def kernel_config():
+    """traitlets configuration that starts papermill's kernel on local IPC sockets (TCP on Windows)."""
+    from traitlets.config import Config
+    return Config({"KernelManager": {"transport": "ipc"}}) if os.name == "posix" else Config()
+
+# %% ../nbs/18_experiments.ipynb #2d4eed23
 def run_experiment(out, model: str = "tiny", seeds=(0,), grid: dict | None = None, notebook=None, progress: bool = True,
                    **parameters) -> list[Path]:
     """Run the experiment notebook for every setting (reusing only identical finished ones); returns the settings' folders."""
@@ -173,7 +181,7 @@ def run_experiment(out, model: str = "tiny", seeds=(0,), grid: dict | None = Non
         if progress: print(f"setting {folder.name}: {params}", flush=True)
         pm.execute_notebook(str(nb), str(folder / "experiment.ipynb"), parameters=params, kernel_name="python3",
                             language="python", progress_bar=False, log_output=progress, stdout_file=sys.stdout if progress else None,
-                            cwd=str(folder))
+                            cwd=str(folder), config=kernel_config())
     write_text_atomic(out / "experiment.json", json.dumps({"code_version": version, "settings": [
         {"folder": f.name, "reused": r} for (f, _), r in zip(plan, reused)]}, indent=2) + "\n")
     return [folder for folder, _ in plan]

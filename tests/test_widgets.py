@@ -35,6 +35,7 @@ def test_launcher_runs_the_experiment_in_the_background_and_viewer_compares(tmp_
     assert launcher.result.value.count('src="data:image/png;base64,') >= 1                         # the report's picture, embedded
     assert len(launcher.lines) > 15 and html.escape(launcher.lines[-1]) in launcher.log.value        # the log follows: newest line shown
     assert "earlier lines]" in launcher.log.value
+    assert not [line for line in launcher.lines if "WARNING" in line or "TCP" in line]      # the kernel runs over IPC: no TCP warning
     viewer = ResultsViewer([tmp_path / "exp", tmp_path / "exp" / "seed-0" / "conversational" / "eval",
                             tmp_path / "exp" / "seed-0" / "instruction" / "run"])
     assert [r["kind"] for r in viewer.rows] == ["experiment", "evaluation", "run"]
