@@ -184,7 +184,7 @@ def _load_qlora_hf(model_cfg, lora_cfg, train_cfg, seed: int):
 
 def _load_unsloth(model_cfg, lora_cfg, train_cfg, seed: int):
     from unsloth import FastLanguageModel
-    from meddialogue.models import ensure_chat_template, model_source
+    from meddialogue.models import ensure_chat_template, model_source, quiet_peft
     source, spec = model_source(model_cfg.name)
     four_bit = lora_cfg.method == "qlora"
     if spec and four_bit: source = spec.unsloth_id
@@ -193,11 +193,12 @@ def _load_unsloth(model_cfg, lora_cfg, train_cfg, seed: int):
     template = model_cfg.template or (spec.template if spec else None)
     ensure_chat_template(tok, template, source)
     if lora_cfg.method != "full":
-        model = FastLanguageModel.get_peft_model(
-            model, r=lora_cfg.r, lora_alpha=lora_cfg.lora_alpha, lora_dropout=lora_cfg.dropout,
-            target_modules=lora_cfg.target_modules or list(spec.lora_targets if spec else ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")),
-            bias=lora_cfg.bias, use_gradient_checkpointing="unsloth" if train_cfg.gradient_checkpointing else False,
-            random_state=seed, use_rslora=lora_cfg.use_rslora)
+        with quiet_peft():
+            model = FastLanguageModel.get_peft_model(
+                model, r=lora_cfg.r, lora_alpha=lora_cfg.lora_alpha, lora_dropout=lora_cfg.dropout,
+                target_modules=lora_cfg.target_modules or list(spec.lora_targets if spec else ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")),
+                bias=lora_cfg.bias, use_gradient_checkpointing="unsloth" if train_cfg.gradient_checkpointing else False,
+                random_state=seed, use_rslora=lora_cfg.use_rslora)
     return model, tok, template
 
 # %% ../nbs/13_train.ipynb #b5c44b94
