@@ -93,8 +93,13 @@ class Lab(Service):
     """JupyterLab on 127.0.0.1 with a throwaway token, in `work`."""
     def __init__(self, work: Path, log: Path):
         self.port, self.token = free_port(), secrets.token_hex(16)
+        settings = work.parent / "lab-user-settings"          # no news prompt over the panels, no update check
+        (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True, exist_ok=True)
+        (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+            json.dumps({"fetchNews": "false", "checkForUpdates": False}))
         super().__init__([str(BIN / "jupyter"), "lab", "--no-browser", "--ip", "127.0.0.1", f"--port={self.port}", f"--IdentityProvider.token={self.token}",
-                          f"--ServerApp.root_dir={work}", "--LabApp.expose_app_in_browser=True", *(["--allow-root"] if os.geteuid() == 0 else [])],
+                          f"--ServerApp.root_dir={work}", "--LabApp.expose_app_in_browser=True", f"--LabApp.user_settings_dir={settings}",
+                          *(["--allow-root"] if os.geteuid() == 0 else [])],
                          work, log, self.url("api/status"), "JupyterLab")
 
     def url(self, path: str) -> str:
