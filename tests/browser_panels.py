@@ -81,6 +81,9 @@ class Service:
         self.stop()
         raise SystemExit(f"{what} did not start; see {log}")
 
+    def __enter__(self): return self
+    def __exit__(self, *exc): self.stop()
+
     def stop(self):
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -336,15 +339,10 @@ def main():
     work.mkdir(parents=True); shots.mkdir()
     started = time.monotonic()
     prepare(work, args.review_from.resolve() if args.review_from else None)
-    endpoint = Endpoint(work, "exp/seed-0/conversational/run", out / "serve.log")
-    notebook(work / "chat_endpoint.ipynb", "from meddialogue.widgets import ChatPanel\n"
-             f"ChatPanel('exp/seed-0/conversational/run', out='chat_endpoint', engine='endpoint', endpoint='{endpoint.url}', max_new_tokens=16)")
     results, failed = {}, []
-    try:
-        lab = Lab(work, out / "jupyterlab.log")
-    except BaseException:
-        endpoint.stop(); raise
-    try:
+    with Endpoint(work, "exp/seed-0/conversational/run", out / "serve.log") as endpoint, Lab(work, out / "jupyterlab.log") as lab:
+        notebook(work / "chat_endpoint.ipynb", "from meddialogue.widgets import ChatPanel\n"       # both servers stop on leaving, whatever happened
+                 f"ChatPanel('exp/seed-0/conversational/run', out='chat_endpoint', engine='endpoint', endpoint='{endpoint.url}', max_new_tokens=16)")
         b = Browser(lab, shots)
         try:
             for name, check in (("previewer", lambda: check_previewer(b)), ("viewer", lambda: check_viewer(b, work)),
@@ -360,7 +358,6 @@ def main():
                     b.driver.save_screenshot(str(shots / f"{name}_failed.png"))
                 b.take_console(name)
         finally: b.close()
-    finally: lab.stop(); endpoint.stop()
     (out / "results.json").write_text(json.dumps({"results": results, "console_errors": b.console, "seconds": round(time.monotonic() - started)}, indent=2))
     print(f"screenshots in {shots}; {len(results) - len(failed)} of {len(results)} panels passed in {time.monotonic() - started:.0f} s")
     if not args.keep: shutil.rmtree(work, ignore_errors=True)

@@ -18,11 +18,14 @@ from meddialogue.synthetic import malnutrition_data, malnutrition_task, malnutri
 from meddialogue.train import Trainer
 
 
-@pytest.fixture(scope="module")
-def data():
-    task, conv = malnutrition_task()
+def prepared(task, conv):
     train, val = DataPrep(task, conv).prepare_data(malnutrition_data(n_patients=20, seed=5))
     return task, conv, train, val
+
+
+@pytest.fixture(scope="module")
+def data():
+    return prepared(*malnutrition_task())
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +33,7 @@ def reference_data():
     """The data the reference weights were measured on: the shipped task before it named its fields (`field_labels`)."""
     import dataclasses
     task, conv = malnutrition_task()
-    task = dataclasses.replace(task, field_labels={})
-    train, val = DataPrep(task, conv).prepare_data(malnutrition_data(n_patients=20, seed=5))
-    return task, conv, train, val
+    return prepared(dataclasses.replace(task, field_labels={}), conv)
 
 
 def run_config(**knobs):
