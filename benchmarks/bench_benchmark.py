@@ -15,9 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from meddialogue.benchmark import TASKS, lm_eval_choices, lm_eval_task, score_loglikelihood, task_rows
-from meddialogue.medsets import fixture, knowledge_rows, read_rows
-from meddialogue.models import load_model
+from meddialogue.evaluation.benchmark import TASKS, lm_eval_choices, lm_eval_task, score_loglikelihood, task_rows
+from meddialogue.sources.medsets import fixture, knowledge_rows, read_rows
+from meddialogue.modeling.models import load_model
 
 
 def main():

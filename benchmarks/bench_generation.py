@@ -14,13 +14,13 @@ import argparse
 import platform
 import time
 
-from meddialogue.conversations import DataPrep
-from meddialogue.evaluate import build_suite
+from meddialogue.sources.conversations import DataPrep
+from meddialogue.evaluation.robustness import build_suite
 
 
 def suite_prompts(notes: int, seed: int = 0) -> list[list[dict]]:
     """The evaluation suite's prompts (families heldout and home) on `notes` synthetic notes."""
-    from meddialogue.synthetic import malnutrition_data, malnutrition_task
+    from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task
     task, conv = malnutrition_task()
     prep = DataPrep(task, conv)
     records, _ = prep.records(malnutrition_data(n_patients=notes, seed=seed))
@@ -36,7 +36,7 @@ def timed(make, prompts, max_new_tokens):
 
 
 def main():
-    from meddialogue.inference import InferencePipeline
+    from meddialogue.generation.inference import InferencePipeline
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="smollm2-135m", help="a preset, registry name, model folder or run directory")
     ap.add_argument("--notes", type=int, default=8)

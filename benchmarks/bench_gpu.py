@@ -29,9 +29,9 @@ CONFIGS = Path(__file__).resolve().parent.parent / "meddialogue" / "data" / "acc
 def train(out: Path, model: str, steps: int, batch_size: int, **knobs) -> dict:
     """Train on the synthetic task in this process; the run's figures with peak GPU memory."""
     import torch
-    from meddialogue.run_config import RunConfig
-    from meddialogue.synthetic import malnutrition_data, malnutrition_task
-    from meddialogue.train import Trainer
+    from meddialogue.core.run_config import RunConfig
+    from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task
+    from meddialogue.training.trainer import Trainer
     torch.cuda.reset_peak_memory_stats()
     config = RunConfig(*malnutrition_task()).update(model=model, max_steps=steps, batch_size=batch_size, learning_rate=2e-4,
                                                     lora_r=16, report_to="none", **knobs)
@@ -77,7 +77,7 @@ def main():
         print(f"gguf: {', '.join(f'{f.name} {f.stat().st_size / 2**20:.0f} MiB' for f in files)} in {time.perf_counter() - start:.0f} s", flush=True)
     def several(kind: str, config: str | None):
         def launch():
-            from meddialogue.synthetic import malnutrition_data, malnutrition_task_path
+            from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task_path
             n = torch.cuda.device_count()
             if n < 2: raise RuntimeError(f"{n} GPU: {kind} needs two or more")
             data = args.out / "notes.csv"

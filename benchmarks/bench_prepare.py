@@ -10,8 +10,8 @@ import time
 
 import pandas as pd
 
-from meddialogue.config import ConversationConfig, TaskConfig
-from meddialogue.conversations import DataPrep
+from meddialogue.core.config import ConversationConfig, TaskConfig
+from meddialogue.sources.conversations import DataPrep
 
 FIELDS = ["diagnosis", "severity", "growth_trend", "intervention", "follow_up"]
 

@@ -7,9 +7,9 @@ import json
 import time
 from pathlib import Path
 
-from meddialogue.guard import QueryGuard, guardrail_examples, unseen
-from meddialogue.phi import find_phi, parse_phi_markup, phi_scores
-from meddialogue.redteam import redteam
+from meddialogue.safety.guard import QueryGuard, guardrail_examples, unseen
+from meddialogue.safety.phi import find_phi, parse_phi_markup, phi_scores
+from meddialogue.evaluation.redteam import redteam
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 SETS = [("dev", "phi_notes_dev.jsonl", "rules written on it"), ("test", "phi_notes_test.jsonl", "rules fixed on it"),

@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python benchmarks/bench_training.py [masks|train|generate|all]
 Targets (issue 3):
-  masks     meddialogue.chat.tokenize_conversation vs TRL SFTTrainer's dataset preparation with
+  masks     meddialogue.modeling.chat.tokenize_conversation vs TRL SFTTrainer's dataset preparation with
             assistant_only_loss on the same conversations and tokenizer: >= 2x, masks equal.
   train     training tokens/s vs TRL SFTTrainer on the same tiny model, data and hyperparameters: >= 1.0x,
             with >= 95% of processed tokens not padding.
@@ -17,11 +17,11 @@ import warnings
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 warnings.filterwarnings("ignore")
 
-from meddialogue.chat import tokenize_conversations
-from meddialogue.models import tiny_tokenizer
-from meddialogue.conversations import DataPrep
-from meddialogue.models import tiny_model
-from meddialogue.synthetic import malnutrition_data, malnutrition_task
+from meddialogue.modeling.chat import tokenize_conversations
+from meddialogue.modeling.models import tiny_tokenizer
+from meddialogue.sources.conversations import DataPrep
+from meddialogue.modeling.models import tiny_model
+from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task
 
 # The qwen-2.5 template with TRL's {% generation %} markers around each answer and its end-of-turn token; it
 # renders exactly the same text as meddialogue's template, so both sides tokenise identical strings.
@@ -83,9 +83,9 @@ def bench_train(steps=40, batch_size=8, lr=1e-3):
     import datasets
     import torch
     from trl import SFTConfig, SFTTrainer
-    from meddialogue.run_config import RunConfig
-    from meddialogue.synthetic import malnutrition_task
-    from meddialogue.train import Trainer
+    from meddialogue.core.run_config import RunConfig
+    from meddialogue.sources.synthetic import malnutrition_task
+    from meddialogue.training.trainer import Trainer
     datasets.disable_caching(); datasets.disable_progress_bars()
     examples = conversations(300)
     with tempfile.TemporaryDirectory() as d:
@@ -119,7 +119,7 @@ def bench_train(steps=40, batch_size=8, lr=1e-3):
 
 
 def bench_generate(n=16, max_new_tokens=48):
-    from meddialogue.inference import InferencePipeline
+    from meddialogue.generation.inference import InferencePipeline
     model, tok = tiny_model("llama-3.1", seed=0)
     pipe = InferencePipeline(model, tok, max_new_tokens=max_new_tokens, batch_size=n)
     examples = conversations(60)[:n]

@@ -14,11 +14,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from .config import FORMATS, ConfigError, DataError, MedDialogueError
-from .conversations import DataPrep
-from .files import describe_table, load_table, write_jsonl, write_text_atomic
-from .run_config import MODES, RunConfig, knob_names, load_run_config, parse_value
-from .verify import render_conversation, verify_examples
+from .core.config import FORMATS, ConfigError, DataError, MedDialogueError
+from .sources.conversations import DataPrep
+from .core.files import describe_table, load_table, write_jsonl, write_text_atomic
+from .core.run_config import MODES, RunConfig, knob_names, load_run_config, parse_value
+from .sources.verify import render_conversation, verify_examples
 
 # %% auto #0
 __all__ = ['app', 'main', 'comma_list', 'key_value', 'apply_sets', 'command_config', 'read_table', 'prepare', 'demo', 'synth',
@@ -150,7 +150,7 @@ def demo(out: Annotated[Path, typer.Option(help="folder to write the table and t
          preview: Annotated[int, typer.Option(metavar="K", help="print K of the prepared conversations")] = 2,
          seed: Annotated[Optional[int], typer.Option(help="seed of every random choice", show_default="the shipped task's seed")] = None) -> dict:
     """Prepare conversations from the built-in synthetic data and preview a few."""
-    from meddialogue.synthetic import malnutrition_task_path
+    from meddialogue.sources.synthetic import malnutrition_task_path
     table = synth(Path(out) / "malnutrition.csv", patients=patients)
     return prepare(malnutrition_task_path(), table, out, seed=seed, preview=preview)
 
@@ -159,7 +159,7 @@ def synth(out: Annotated[Path, typer.Option(help="CSV file to write")],
           patients: Annotated[int, typer.Option(help="number of synthetic patients (each with several visits)")] = 60,
           seed: Annotated[int, typer.Option(help="seed of every random choice")] = 0) -> Path:
     """Write the synthetic malnutrition table as CSV."""
-    from meddialogue.synthetic import malnutrition_data
+    from meddialogue.sources.synthetic import malnutrition_data
     out = Path(out)
     if out.suffix.lower() != ".csv": raise ConfigError(f"synth writes CSV: give a .csv path, not {out}")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -173,8 +173,8 @@ def labels(task: _Task, data: _Data, model: _Model = None, mode: _Mode = None, s
            row: Annotated[int, typer.Option(metavar="K", help="which prepared conversation: training ones first, then validation")] = 0,
            encoding: _Encoding = None, sep: _Sep = None, sheet: _Sheet = None) -> str:
     """Print a prepared conversation with its trained tokens marked."""
-    from meddialogue.chat import labels_text, tokenize_conversation
-    from meddialogue.models import load_tokenizer
+    from meddialogue.modeling.chat import labels_text, tokenize_conversation
+    from meddialogue.modeling.models import load_tokenizer
     config = command_config(task, sets, model=model, mode=mode, seed=seed)
     df = read_table(data, encoding, sep, sheet)
     train, validation = DataPrep(config.task, config.conversation).prepare(df, config.mode)
@@ -189,7 +189,7 @@ def labels(task: _Task, data: _Data, model: _Model = None, mode: _Mode = None, s
 # %% ../nbs/21_cli.ipynb #f02d4248
 def mixture_splits(data) -> dict | None:
     """The splits of a mixture given as `DATA` (a YAML file with a `mixture:` section, or a folder `mix` wrote); None for a table."""
-    from meddialogue.mixtures import build_mixture, load_mixture, read_mixture
+    from meddialogue.sources.mixtures import build_mixture, load_mixture, read_mixture
     path = Path(data)
     if path.is_dir(): return read_mixture(path)
     if path.suffix.lower() in (".yaml", ".yml"): return build_mixture(load_mixture(path), progress=True).splits
@@ -205,13 +205,13 @@ def train(task: _Task, data: _Data, out: Annotated[Path, typer.Option(help="run 
           resume: Annotated[bool, typer.Option("--resume", help="continue the run in --out from its last checkpoint", show_default="off")] = False,
           encoding: _Encoding = None, sep: _Sep = None, sheet: _Sheet = None) -> dict:
     """Fine-tune a model on conversations from a task file and a table (or a mixture); write the run directory."""
-    from meddialogue.train import Trainer
+    from meddialogue.training.trainer import Trainer
     say = print if int(os.environ.get("RANK", "0")) == 0 else (lambda *a: None)   # one report from a multi-process launch
     config = command_config(task, sets, model=model, mode=mode, seed=seed, max_steps=max_steps)
     trainer = Trainer(config)
     mixture = mixture_splits(data) if config.roleplay is None else None
     if config.roleplay is not None:
-        from meddialogue.roleplay import read_dialogues, roleplay_examples
+        from meddialogue.sources.roleplay import read_dialogues, roleplay_examples
         dialogues, report = read_dialogues(data)
         train_examples, validation = roleplay_examples(dialogues, config.roleplay, config.seed)
         run = trainer.train(train_examples, validation, out, resume=resume, record={"dialogues": report.__dict__})
@@ -238,8 +238,8 @@ def infer(run: _Run, note: Annotated[str, typer.Option(help="the clinical note t
           parse: Annotated[bool, typer.Option("--parse", help="also print the parsed fields and the missing ones", show_default="off")] = False,
           max_new_tokens: _MaxNewTokens = None, engine: _Engine = "hf", endpoint: _Endpoint = None) -> str:
     """Answer questions about a note with a trained run."""
-    from meddialogue.inference import InferencePipeline
-    from meddialogue.config import close_match_hint
+    from meddialogue.generation.inference import InferencePipeline
+    from meddialogue.core.config import close_match_hint
     fields_, known = comma_list(ask), RunConfig.from_run(run).task.output_fields
     if not fields_: raise ConfigError("--ask needs at least one field, e.g. --ask aspen_severity,follow_up")
     if fmt not in FORMATS: raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
@@ -263,7 +263,7 @@ def export(run: _Run, out: Annotated[Optional[Path], typer.Option(help="folder f
                                                        help="also write GGUF with this quantization, e.g. q4_k_m (CUDA GPU with Unsloth)")] = None) -> Path:
     """Write a run's full weights with the adapter merged in; print the vLLM command that serves them."""
     import importlib.util
-    from meddialogue.inference import merged_folder
+    from meddialogue.generation.inference import merged_folder
     out = Path(out) if out else Path(run) / "merged"
     if out.exists() and not out.is_dir(): raise ConfigError(f"--out {out} exists and is not a folder")
     if gguf:
@@ -291,7 +291,7 @@ def evaluate(run: _Run, data: _Data,
              engine: _Engine = "hf", endpoint: _Endpoint = None,
              encoding: _Encoding = None, sep: _Sep = None, sheet: _Sheet = None) -> dict:
     """Score a run on held-out phrasings of the validation notes; print the headline numbers."""
-    from meddialogue.evaluate import evaluate_run
+    from meddialogue.evaluation.robustness import evaluate_run
     given = command_config(task) if task is not None else None
     df = read_table(data, encoding, sep, sheet)
     metrics = evaluate_run(run, df, out, given and given.task, given and given.conversation, max_notes=max_notes,
@@ -312,7 +312,7 @@ def review_set(evaluations: Annotated[list[str], typer.Argument(metavar="ARM=EVA
                prompts: Annotated[Optional[int], typer.Option(metavar="N", help="review at most N prompts (every arm's answer to each)", show_default="all")] = None,
                seed: Annotated[int, typer.Option(help="seed of the prompt draw and the shuffle")] = 0) -> dict:
     """Build a blinded, shuffled review set from the evaluations of several arms."""
-    from meddialogue.review import build_review_set, evaluation_rows
+    from meddialogue.evaluation.review import build_review_set, evaluation_rows
     rows = []
     for item in evaluations:
         arm, folder = key_value(item, "ARM=EVAL_DIR", "ARM=EVAL_DIR")
@@ -324,7 +324,7 @@ def review_set(evaluations: Annotated[list[str], typer.Argument(metavar="ARM=EVA
 @app.command("review-export")
 def review_export(folder: _ReviewDir, out: Annotated[Path, typer.Option(help="CSV file to write for reviewers")]) -> Path:
     """Write a review set as a CSV sheet to rate in a spreadsheet."""
-    from meddialogue.review import export_csv
+    from meddialogue.evaluation.review import export_csv
     path = export_csv(folder, out)
     print(f"review sheet written to {path}")
     return path
@@ -333,7 +333,7 @@ def review_export(folder: _ReviewDir, out: Annotated[Path, typer.Option(help="CS
 def review_import(folder: _ReviewDir, csv: Annotated[Path, typer.Argument(metavar="CSV", show_default=False, help="a filled-in review sheet")],
                   reviewer: Annotated[str, typer.Option(help="the reviewer's name (letters, digits, - or _)")]) -> dict:
     """Read a filled-in review sheet into the reviewer's rating file."""
-    from meddialogue.review import import_csv
+    from meddialogue.evaluation.review import import_csv
     counts = import_csv(folder, csv, reviewer)
     print(f"{counts['rated']} answers rated by {reviewer}; {counts['blank']} rows left blank")
     return counts
@@ -341,7 +341,7 @@ def review_import(folder: _ReviewDir, csv: Annotated[Path, typer.Argument(metava
 @app.command("review-report")
 def review_report(folder: _ReviewDir, seed: Annotated[int, typer.Option(help="seed of the bootstrap intervals")] = 0) -> dict:
     """Unblind a rated review set: means, harmful flags, agreement (alpha, kappa) and the arms compared."""
-    from meddialogue.review import write_review_report
+    from meddialogue.evaluation.review import write_review_report
     report = write_review_report(folder, seed=seed)
     alpha = report["agreement"]["accuracy"]["alpha_ordinal"]
     print(f"{sum(report['reviewers'].values())} ratings by {len(report['reviewers'])} reviewers; accuracy alpha "
@@ -353,7 +353,7 @@ def review_report(folder: _ReviewDir, seed: Annotated[int, typer.Option(help="se
 def mix(mixture: Annotated[Path, typer.Argument(metavar="MIXTURE", show_default=False, help="YAML file with a mixture: section")],
         out: Annotated[Path, typer.Option(help="new folder for the splits, the exports and the report")]) -> dict:
     """Mix public datasets (and note conversations) by weight; split, decontaminate and export them."""
-    from meddialogue.mixtures import build_mixture, load_mixture, report_markdown, write_mixture
+    from meddialogue.sources.mixtures import build_mixture, load_mixture, report_markdown, write_mixture
     result = build_mixture(load_mixture(mixture), progress=True)
     write_mixture(result, out)
     print(report_markdown(result.report) + f"\nwritten to {out}")
@@ -376,7 +376,7 @@ def benchmark(models: Annotated[list[str], typer.Argument(metavar="MODEL_OR_RUN.
               max_new_tokens: Annotated[int, typer.Option(help="longest generated reply, in tokens (generate mode)")] = 16,
               engine: _Engine = "hf", endpoint: _Endpoint = None) -> dict:
     """Score models or runs on medical benchmarks, as lm-eval scores them or through their chat templates."""
-    from meddialogue.benchmark import benchmark_markdown, run_benchmark
+    from meddialogue.evaluation.benchmark import benchmark_markdown, run_benchmark
     payload = run_benchmark(models, tasks, out, _data_items(data), limit, shots, mode, generation_batch_size, max_new_tokens,
                             engine=engine, endpoint=endpoint)
     print(benchmark_markdown(payload) + f"\nwritten to {out}")
@@ -390,8 +390,8 @@ def stages(recipe: Annotated[Path, typer.Argument(metavar="RECIPE", show_default
                                                              help="replay fractions to sweep, e.g. replay=0,1/256,1/16,1/4")] = None,
            model: _Model = None, seed: _Seed = None, sets: _Sets = None) -> dict:
     """Train in stages with replay of earlier stages; measure what each stage kept and gained; print the report."""
-    from meddialogue.experiments import parse_grid
-    from meddialogue.stages import load_recipe, run_stages, with_overrides, write_report
+    from meddialogue.recipes.experiment import parse_grid
+    from meddialogue.recipes.stages import load_recipe, run_stages, with_overrides, write_report
     settings = {k: parse_value(v) for k, v in (key_value(item) for item in sets or [])}
     chosen = with_overrides(load_recipe(recipe), model=model, seed=seed, settings=settings)
     summary = run_stages(chosen, out, parse_grid(grid))
@@ -412,10 +412,10 @@ def roleplay_synth(out: Annotated[Path, typer.Option(help="JSON-lines file to wr
                    concurrency: Annotated[int, typer.Option(help="with --endpoint: requests in flight")] = 4,
                    retries: Annotated[int, typer.Option(help="with --endpoint: retries of a failed or invalid dialogue")] = 2) -> Path:
     """Synthetic patient-role-play dialogues: offline from seeded scripts, or from an OpenAI-compatible endpoint."""
-    from meddialogue.patients import patient_scripts, synthetic_roleplay
-    from meddialogue.roleplay import script_key, write_dialogues
+    from meddialogue.sources.patients import patient_scripts, synthetic_roleplay
+    from meddialogue.sources.roleplay import script_key, write_dialogues
     if endpoint is not None:
-        from meddialogue.dialogue_endpoint import generate_dialogues
+        from meddialogue.sources.dialogue_endpoint import generate_dialogues
         report = generate_dialogues(endpoint, patient_scripts(scripts, seed), out, endpoint_model, interviews, turns, generation, concurrency, retries)
         print(report.summary())
     elif scripts_only:
@@ -432,11 +432,11 @@ def serve(run: Annotated[str, typer.Argument(metavar="RUN_OR_MODEL", show_defaul
           port: Annotated[int, typer.Option(help="TCP port")] = 8000,
           max_new_tokens: _MaxNewTokens = None, generation_batch_size: _GenerationBatch = None):
     """Serve a run (or a model) as an OpenAI-compatible /v1/chat/completions and /v1/models endpoint."""
-    from meddialogue.serve import serve as run_server
+    from meddialogue.generation.serve import serve as run_server
     run_server(run, host, port, max_new_tokens=max_new_tokens, batch_size=generation_batch_size)
 
 def _patient(source: str, max_new_tokens, batch_size, engine: str = "hf", endpoint: str | None = None):
-    from meddialogue.serve import load_pipeline
+    from meddialogue.generation.serve import load_pipeline
     return load_pipeline(source, engine=engine, endpoint=endpoint, max_new_tokens=max_new_tokens, batch_size=batch_size)[0]
 
 @app.command("roleplay-eval")
@@ -453,10 +453,10 @@ def roleplay_eval(run: _Run, scripts: Annotated[Path, typer.Option(metavar="HELD
                   max_new_tokens: _MaxNewTokens = None, generation_batch_size: _GenerationBatch = None,
                   engine: _Engine = "hf", endpoint: _Endpoint = None) -> dict:
     """Interview a role-play run and its base model on held-out scripts; write the role-play report."""
-    from meddialogue.roleplay_eval import evaluate_roleplay, interview_plan
+    from meddialogue.evaluation.roleplay_eval import evaluate_roleplay, interview_plan
     config = RunConfig.from_run(run)
     if config.roleplay is None: raise ConfigError(f"{run} is not a role-play run (its task file has no roleplay: section)")
-    from meddialogue.roleplay import read_scripts
+    from meddialogue.sources.roleplay import read_scripts
     records, report = read_scripts(scripts)
     if report.skipped: print(report.summary())
     records = records[:limit]
@@ -482,7 +482,7 @@ def redteam(run: Annotated[Optional[Path], typer.Argument(metavar="RUN", show_de
             max_new_tokens: _MaxNewTokens = None, generation_batch_size: _GenerationBatch = None,
             engine: _Engine = "hf", endpoint: _Endpoint = None) -> dict:
     """Refusal rates of the guardrail (and of a run, alone and guarded) on red-team prompts."""
-    from meddialogue.redteam import redteam as run_redteam, redteam_prompts
+    from meddialogue.evaluation.redteam import redteam as run_redteam, redteam_prompts
     metrics = run_redteam(run, out, prompts=redteam_prompts(prompts), max_new_tokens=max_new_tokens, batch_size=generation_batch_size,
                           engine=engine, endpoint=endpoint)
     for name in ("guard", "model", "guarded"):
@@ -512,7 +512,7 @@ def scrub(data: _Data, out: Annotated[Path, typer.Option(help="table to write: .
           seed: Annotated[int, typer.Option(help="seed of every random choice (the surrogates)")] = 0,
           encoding: _Encoding = None, sep: _Sep = None, sheet: _Sheet = None) -> dict:
     """Write a copy of a table with PHI replaced; print what was replaced."""
-    from meddialogue.phi import PhiScrubber
+    from meddialogue.safety.phi import PhiScrubber
     out, cols = Path(out), comma_list(columns)
     if out.suffix.lower() not in _TABLE_OUT: raise ConfigError(f"scrub writes {', '.join(_TABLE_OUT)}: give such a path, not {out}")
     if not cols: raise ConfigError("--columns needs at least one column")
@@ -540,7 +540,7 @@ def experiment(out: Annotated[Path, typer.Option(help="folder for every setting'
                notebook: Annotated[Optional[Path], typer.Option(help="the experiment notebook",
                                                                 show_default="conversational_vs_instruction.ipynb of the source tree, else of the package")] = None) -> str:
     """Conversational, single-turn and instruction fine-tuning over seeds and a grid (papermill); print the report."""
-    from meddialogue.experiments import parse_grid, parse_sets, report, run_experiment
+    from meddialogue.recipes.experiment import parse_grid, parse_sets, report, run_experiment
     fixed, trials = parse_sets(sets), parse_grid(grid)
     for key, flag in (("model", "--model"), ("seed", "--seeds")):
         if key in fixed or key in trials: raise ConfigError(f"give {key} with {flag}, not with --set or --grid")

@@ -13,10 +13,10 @@ import threading
 import time
 from pathlib import Path
 
-from .config import FORMATS, ConversationConfig, MedDialogueError, TaskConfig
-from .conversations import DataPrep
-from .run_config import MODES, RunConfig
-from .styles import GRAMMATICAL_STYLES, LOGICAL_STYLES
+from .core.config import FORMATS, ConversationConfig, MedDialogueError, TaskConfig
+from .sources.conversations import DataPrep
+from .core.run_config import MODES, RunConfig
+from .text.styles import GRAMMATICAL_STYLES, LOGICAL_STYLES
 
 # %% auto #0
 __all__ = ['after_sync', 'ConversationPreviewer', 'ExperimentLauncher', 'markdown_html', 'summarise_folder', 'ResultsViewer',
@@ -95,8 +95,8 @@ class ConversationPreviewer(_Panel):
         ex = self.example()
         parts = [f"<p><code>{html.escape(ex['id'])}</code> {html.escape(json.dumps(ex['metadata']['turns']))}</p>", _chat_html(ex["messages"])]
         if self.tokenizer.value != "none":
-            from meddialogue.chat import labels_html, tokenize_conversation
-            from meddialogue.models import load_tokenizer
+            from meddialogue.modeling.chat import labels_html, tokenize_conversation
+            from meddialogue.modeling.models import load_tokenizer
             tok = load_tokenizer(self.tokenizer.value)
             parts.append("<p><b>loss mask</b> (trained tokens highlighted)</p>" + labels_html(tokenize_conversation(ex["messages"], tok), tok))
         self.output.value = "".join(parts)
@@ -132,7 +132,7 @@ class ExperimentLauncher(_Panel):
     def start(self):
         """Run the experiment in the background, streaming its output into the log."""
         if self.process is not None and self.process.poll() is None: return
-        from meddialogue.models import model_problem
+        from meddialogue.modeling.models import model_problem
         problem = model_problem(self.model.value.strip())
         if problem:
             self.result.value = _error_html(MedDialogueError(problem)); return
@@ -306,8 +306,8 @@ class InterviewPanel(_Panel):
     """Interview a simulated patient on a held-out script, flag and correct replies, save the transcript."""
     def __init__(self, patient, scripts, out="interviews.jsonl", cfg=None, model: str | None = None, max_new_tokens: int = 64):
         import ipywidgets as W
-        from meddialogue.roleplay import read_scripts
-        from meddialogue.run_config import RoleplayConfig
+        from meddialogue.sources.roleplay import read_scripts
+        from meddialogue.core.run_config import RoleplayConfig
         self.records = read_scripts(scripts)[0] if isinstance(scripts, (str, Path)) else list(scripts)
         if not self.records: raise MedDialogueError("no script to interview")
         self.out, self.max_new_tokens = Path(out), max_new_tokens
@@ -333,17 +333,17 @@ class InterviewPanel(_Panel):
 
     def _patient(self, patient, model):
         if isinstance(patient, str) and patient.startswith(("http://", "https://")):
-            from meddialogue.dialogue_endpoint import endpoint_client, endpoint_model
+            from meddialogue.sources.dialogue_endpoint import endpoint_client, endpoint_model
             client = endpoint_client(patient, timeout=120, retries=1)
             return client, endpoint_model(client, model)
         if isinstance(patient, (str, Path)):
-            from meddialogue.inference import InferencePipeline
+            from meddialogue.generation.inference import InferencePipeline
             return InferencePipeline.from_run(patient), None
         return patient, None
 
     def select(self, rid: str):
         """Start a new interview of script `rid`."""
-        from meddialogue.roleplay import script_text, system_message
+        from meddialogue.sources.roleplay import script_text, system_message
         self.record = next(r for r in self.records if str(r["id"]) == str(rid))
         self.messages, self.flags = [system_message(self.record["script"], self.cfg)], {}
         self.card.value = f'<b>Script</b><pre style="white-space:pre-wrap">{html.escape(script_text(self.record["script"], self.cfg.script_format))}</pre>'
@@ -352,7 +352,7 @@ class InterviewPanel(_Panel):
     def reply(self, messages: list[dict]) -> str:
         """The patient's reply to `messages`."""
         if self.model is not None:
-            from meddialogue.dialogue_endpoint import complete
+            from meddialogue.sources.dialogue_endpoint import complete
             return complete(self.patient, self.model, messages, self.max_new_tokens)
         return self.patient.generate([messages], max_new_tokens=self.max_new_tokens)[0]
 
@@ -380,15 +380,15 @@ class InterviewPanel(_Panel):
 
     def transcript(self) -> dict:
         """The interview as a MedSim record, with its flags."""
-        from meddialogue.roleplay import transcript
+        from meddialogue.sources.roleplay import transcript
         n = sum(1 for line in self.out.read_text(encoding="utf-8").splitlines() if line.strip()) if self.out.is_file() else 0
         return transcript(self.record["script"], self.messages, self.cfg, id=f"{self.record['id']}-interview-{n + 1}",
                           flags=[self.flags[k] for k in sorted(self.flags)], source="interview panel")
 
     def save(self) -> Path:
         """Append the interview to `out` (MedSim JSON lines, rewritten atomically)."""
-        from meddialogue.files import write_jsonl
-        from meddialogue.roleplay import dialogue_problem
+        from meddialogue.core.files import write_jsonl
+        from meddialogue.sources.roleplay import dialogue_problem
         record = self.transcript()
         problem = dialogue_problem(record)
         if problem: raise MedDialogueError(f"the interview cannot be saved: {problem}")
@@ -415,7 +415,7 @@ class ReviewPanel(_Panel):
     """Rate a blinded review set, one answer at a time, saving each rating to the reviewer's file."""
     def __init__(self, folder, reviewer: str):
         import ipywidgets as W
-        from meddialogue.review import CRITERIA, ReviewerFile
+        from meddialogue.evaluation.review import CRITERIA, ReviewerFile
         self.file, self.criteria = ReviewerFile(folder, reviewer), CRITERIA
         self.rubric = self.file.set["rubric"]
         self.progress, self.question, self.answer, self.status = W.HTML(), W.HTML(), W.HTML(), W.HTML()
@@ -476,12 +476,12 @@ class ChatPanel(_Panel):
     """Chat with a run through the guardrail, with latencies, refusals marked, and the transcript and audit log saved."""
     def __init__(self, run, out="chat", engine: str = "hf", endpoint: str | None = None, max_new_tokens: int = 128):
         import ipywidgets as W
-        from meddialogue.guard import GuardedPipeline
+        from meddialogue.safety.guard import GuardedPipeline
         self.out, self.max_new_tokens = Path(out), max_new_tokens
         if isinstance(run, GuardedPipeline): self.guarded = run
         else:
             if isinstance(run, (str, Path)):
-                from meddialogue.inference import InferencePipeline
+                from meddialogue.generation.inference import InferencePipeline
                 run = InferencePipeline.from_run(run, engine, endpoint)
             self.guarded = GuardedPipeline(run, audit_log=self.out / "audit.jsonl")
         self.out.mkdir(parents=True, exist_ok=True)

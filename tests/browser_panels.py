@@ -50,7 +50,7 @@ def prepare(work: Path, review_from: Path | None = None):
     arms = (review_from or work / "exp") / "seed-0"
     sh("review-set", f"conversational={arms / 'conversational' / 'eval'}", f"instruction={arms / 'instruction' / 'eval'}",
        "--out", "review", "--prompts", "3", "--seed", "0", cwd=work)
-    notebook(work / "previewer.ipynb", "from meddialogue.run_config import RunConfig\nfrom meddialogue.synthetic import malnutrition_data, malnutrition_task\n"
+    notebook(work / "previewer.ipynb", "from meddialogue.core.run_config import RunConfig\nfrom meddialogue.sources.synthetic import malnutrition_data, malnutrition_task\n"
              "from meddialogue.widgets import ConversationPreviewer\n"
              "ConversationPreviewer(malnutrition_data(n_patients=6, seed=0), RunConfig(*malnutrition_task()))")
     notebook(work / "launcher.ipynb", "from meddialogue.widgets import ExperimentLauncher\nlauncher = ExperimentLauncher('exp_panel')\n"

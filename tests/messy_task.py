@@ -4,7 +4,7 @@ import random
 
 import pandas as pd
 
-from meddialogue.config import ConversationConfig, TaskConfig
+from meddialogue.core.config import ConversationConfig, TaskConfig
 
 FIELDS = ["primary_dx", "ef_percent", "nyha_class", "Medications", "follow_up_weeks", "gp_message", "_flag2"]
 

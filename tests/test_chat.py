@@ -3,10 +3,10 @@ import pytest
 
 pytest.importorskip("transformers")
 
-from meddialogue.chat import CHAT_FORMATS, tokenize_conversation
-from meddialogue.config import ConversationConfig
-from meddialogue.conversations import DataPrep
-from meddialogue.models import tiny_tokenizer
+from meddialogue.modeling.chat import CHAT_FORMATS, tokenize_conversation
+from meddialogue.core.config import ConversationConfig
+from meddialogue.sources.conversations import DataPrep
+from meddialogue.modeling.models import tiny_tokenizer
 
 from messy_task import messy_table, messy_task
 

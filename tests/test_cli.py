@@ -11,9 +11,9 @@ import yaml
 
 import meddialogue.cli as cli
 from meddialogue.cli import app, main
-from meddialogue.files import read_jsonl
-from meddialogue.run_config import RunConfig
-from meddialogue.synthetic import malnutrition_data, malnutrition_task_path
+from meddialogue.core.files import read_jsonl
+from meddialogue.core.run_config import RunConfig
+from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task_path
 
 from messy_task import messy_table
 
@@ -311,7 +311,7 @@ def test_run_directory_works_as_a_task(trained, capsys, tmp_path):
 
 
 def test_import_is_light():
-    code = ("import sys, meddialogue, meddialogue.cli, meddialogue.conversations, meddialogue.synthetic;"
+    code = ("import sys, meddialogue, meddialogue.cli, meddialogue.sources.conversations, meddialogue.sources.synthetic;"
             "heavy = [m for m in ('torch', 'transformers', 'datasets', 'peft', 'unsloth', 'trl') if m in sys.modules];"
             "print(heavy)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

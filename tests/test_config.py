@@ -8,7 +8,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from meddialogue.config import (FORMATS, Checked, ConfigError, ConversationConfig, TaskConfig, _check_ratio, check_int,
+from meddialogue.core.config import (FORMATS, Checked, ConfigError, ConversationConfig, TaskConfig, _check_ratio, check_int,
                                 check_number, check_ratio, config_from_dict, config_to_dict, ignored_original_keys,
                                 load_config, resolve_field_ordering)
 
@@ -176,7 +176,7 @@ def test_original_task_file_loads_into_this_projects_form():
 
 
 def test_original_task_file_names_the_synthetic_tables_columns():
-    from meddialogue.synthetic import LABEL_FIELDS, malnutrition_data
+    from meddialogue.sources.synthetic import LABEL_FIELDS, malnutrition_data
     task, _ = load_quietly(yaml.safe_load(ORIGINAL.read_text()))
     assert task.output_fields == LABEL_FIELDS
     columns = set(malnutrition_data(n_patients=2, seed=0).columns)
@@ -184,8 +184,8 @@ def test_original_task_file_names_the_synthetic_tables_columns():
 
 
 def test_original_task_file_prepares_conversations_in_the_listed_formats():
-    from meddialogue.conversations import DataPrep
-    from meddialogue.synthetic import malnutrition_data
+    from meddialogue.sources.conversations import DataPrep
+    from meddialogue.sources.synthetic import malnutrition_data
     task, conv = load_quietly(yaml.safe_load(ORIGINAL.read_text()))
     train, val = DataPrep(task, conv).prepare_data(malnutrition_data(n_patients=12, seed=1))
     assert train and val
@@ -307,7 +307,7 @@ def test_public_checks_and_the_old_private_name():
 
 
 def test_shipped_task_file_loads_without_warnings_and_round_trips():
-    from meddialogue.synthetic import malnutrition_task_path
+    from meddialogue.sources.synthetic import malnutrition_task_path
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         task, conv = load_config(malnutrition_task_path())

@@ -13,7 +13,7 @@ pytest.importorskip("accelerate")
 torch = pytest.importorskip("torch")
 from safetensors.torch import load_file
 
-from meddialogue.synthetic import malnutrition_data, malnutrition_task_path
+from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task_path
 
 ARGS = ["--model", "tiny", "--max-steps", "30", "--set", "batch_size=4", "--set", "grad_accum=2", "--set", "dropout=0",
         "--set", "learning_rate=1e-3", "--set", "eval_steps=10", "--set", "logging_steps=1", "--set", "r=4"]

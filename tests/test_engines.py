@@ -7,15 +7,15 @@ import pytest
 
 pytest.importorskip("transformers")
 
-from meddialogue.config import MedDialogueError
-from meddialogue.conversations import DataPrep
-from meddialogue.engines import EndpointEngine, HFEngine
-from meddialogue.evaluate import build_suite
-from meddialogue.inference import InferencePipeline
-from meddialogue.models import tiny_model
-from meddialogue.run_config import RunConfig
-from meddialogue.synthetic import malnutrition_data, malnutrition_task
-from meddialogue.train import Trainer
+from meddialogue.core.config import MedDialogueError
+from meddialogue.sources.conversations import DataPrep
+from meddialogue.generation.engines import EndpointEngine, HFEngine
+from meddialogue.evaluation.robustness import build_suite
+from meddialogue.generation.inference import InferencePipeline
+from meddialogue.modeling.models import tiny_model
+from meddialogue.core.run_config import RunConfig
+from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task
+from meddialogue.training.trainer import Trainer
 
 needs_vllm = pytest.mark.skipif(importlib.util.find_spec("vllm") is None, reason="vLLM is not installed (CI runs these in .venv-vllm)")
 FAMILIES = ("llama-3.1", "llama-3.2", "qwen-2.5", "phi-4", "mistral")
@@ -38,7 +38,7 @@ def train_run(path, model: str, **knobs):
 
 def test_endpoint_engine_matches_hf(tmp_path):
     pytest.importorskip("fastapi")
-    from meddialogue.serve import Server, chat_app, load_pipeline
+    from meddialogue.generation.serve import Server, chat_app, load_pipeline
     run = train_run(tmp_path / "run", "tiny")
     convs = suite(2)
     hf = InferencePipeline.from_run(run, max_new_tokens=12)
@@ -72,7 +72,7 @@ def test_vllm_matches_hf_on_a_smollm2_run(tmp_path):
 @needs_vllm
 @pytest.mark.parametrize("family", FAMILIES)
 def test_vllm_matches_hf_on_tiny_families(family, tmp_path):
-    from meddialogue.engines import VLLMEngine
+    from meddialogue.generation.engines import VLLMEngine
     model, tok = tiny_model(family, hidden_size=128, heads=4)       # head size 32: vLLM's CPU attention takes no smaller
     model.save_pretrained(tmp_path); tok.save_pretrained(tmp_path)
     convs = suite(2)

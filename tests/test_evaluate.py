@@ -11,12 +11,13 @@ import pytest
 
 pytest.importorskip("sklearn")
 
-from meddialogue.conversations import DataPrep
-from meddialogue.evaluate import (FAMILIES, bootstrap_ci, build_suite, compute_metrics, mcnemar_p, normalise_answer,
-                                  paired_comparison, score_items)
-from meddialogue.files import read_jsonl, write_jsonl
-from meddialogue.formats import format_response
-from meddialogue.synthetic import malnutrition_data, malnutrition_task
+from meddialogue.sources.conversations import DataPrep
+from meddialogue.evaluation.robustness import (FAMILIES, build_suite, compute_metrics, normalise_answer,
+                                               paired_comparison, score_items)
+from meddialogue.evaluation.statistics import bootstrap_ci, mcnemar_p
+from meddialogue.core.files import read_jsonl, write_jsonl
+from meddialogue.text.formats import format_response
+from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task
 
 from messy_task import messy_table, messy_task
 
@@ -126,17 +127,17 @@ def test_mcnemar_p_is_the_exact_binomial_tail():
 
 
 def test_importing_evaluate_loads_no_scipy():
-    code = "import sys, meddialogue.evaluate; print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'sklearn', 'matplotlib', 'torch'}))"
+    code = "import sys, meddialogue.evaluation.robustness; print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'sklearn', 'matplotlib', 'torch'}))"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.strip() == "[]", r.stderr[-2000:]
 
 
 def test_evaluate_run_on_a_held_out_task(tmp_path):
     """train (tiny) -> evaluate_run -> files on the messy cardiology task, not the synthetic one; the task comes from run.json."""
-    from meddialogue.config import ConversationConfig
-    from meddialogue.evaluate import evaluate_run
-    from meddialogue.run_config import RunConfig
-    from meddialogue.train import Trainer
+    from meddialogue.core.config import ConversationConfig
+    from meddialogue.evaluation.robustness import evaluate_run
+    from meddialogue.core.run_config import RunConfig
+    from meddialogue.training.trainer import Trainer
     conv = ConversationConfig(seed=1, validation_split=0.3, heldout_templates_per_field=1, heldout_styles=["causal"])
     config = RunConfig(messy_task(), conv).update(model="tiny-phi-4", method="full", max_steps=4, learning_rate=3e-3)
     df = messy_table(20, seed=5)

@@ -74,7 +74,7 @@ def test_same_seed_same_bytes_and_a_changed_rerun_is_refused(tmp_path):
 
 def test_the_notebook_parameters_are_the_experiment_defaults():
     import ast
-    from meddialogue.experiments import EXPERIMENT_DEFAULTS, experiment_notebook
+    from meddialogue.recipes.experiment import EXPERIMENT_DEFAULTS, experiment_notebook
     cells = json.loads(experiment_notebook().read_text())["cells"]
     [cell] = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     tree = ast.parse("".join(cell["source"]))

@@ -4,9 +4,9 @@ from dataclasses import replace
 
 import pytest
 
-from meddialogue.conversations import DataPrep, exposure, seen_in
-from meddialogue.evaluate import FAMILIES, build_suite, validation_records
-from meddialogue.synthetic import malnutrition_data, malnutrition_task
+from meddialogue.sources.conversations import DataPrep, exposure, seen_in
+from meddialogue.evaluation.robustness import FAMILIES, build_suite, validation_records
+from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task
 
 MODES = ("conversational", "single_turn", "instruction")
 
@@ -93,9 +93,9 @@ def test_the_single_turn_arm_asks_what_the_conversations_ask_one_exchange_per_ex
 
 def test_a_token_budget_trains_until_the_trained_tokens_are_reached():
     torch = pytest.importorskip("torch")
-    from meddialogue.models import tiny_tokenizer
-    from meddialogue.run_config import RunConfig
-    from meddialogue.train import Trainer, encode_examples, trained_token_count
+    from meddialogue.modeling.models import tiny_tokenizer
+    from meddialogue.core.run_config import RunConfig
+    from meddialogue.training.trainer import Trainer, encode_examples, trained_token_count
     prep, df, train = training_data(5)
     config = RunConfig(prep.task, prep.conv, mode="single_turn").update(model="tiny", max_trained_tokens=3000, batch_size=4)
     encoded, _ = encode_examples(train["single_turn"], tiny_tokenizer("llama-3.1"), config.training)

@@ -1,4 +1,4 @@
-"""meddialogue.files: tables as researchers have them (encodings, delimiters, Excel, Parquet) and atomic writes."""
+"""meddialogue.core.files: tables as researchers have them (encodings, delimiters, Excel, Parquet) and atomic writes."""
 import json
 import tempfile
 from pathlib import Path
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from meddialogue.config import DataError, MedDialogueError
-from meddialogue.files import (TableInfo, decode_text, describe_table, load_table, read_jsonl, sniff_delimiter,
+from meddialogue.core.config import DataError, MedDialogueError
+from meddialogue.core.files import (TableInfo, decode_text, describe_table, load_table, read_jsonl, sniff_delimiter,
                                table_info, write_jsonl, write_text_atomic)
 
 TABLES = Path(__file__).parent / "data" / "tables"
@@ -92,7 +92,7 @@ def test_xlsx_sheets_and_values():
 
 
 def test_excel_values_become_the_text_column_texts_expects():
-    from meddialogue.records import column_texts
+    from meddialogue.sources.records import column_texts
     df = load_table(TABLES / "notes.xlsx", sheet="notes")
     assert column_texts(df["age"]) == ["34", "71", "58"]
     assert column_texts(df["temperature"]) == ["38.5", None, "37"]

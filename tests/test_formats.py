@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from meddialogue.config import FORMATS
-from meddialogue.formats import ResponseParseError, format_response, parse_response
+from meddialogue.core.config import FORMATS
+from meddialogue.text.formats import ResponseParseError, format_response, parse_response
 
 special = st.sampled_from(list("<>&\"'{}[]#*_\n\r\t:-` \\") + ["&amp;", "]]>", "<![CDATA[", "\u2028", "é", "日本", "🩺"])
 values = st.lists(st.one_of(st.text(), special), max_size=8).map("".join)

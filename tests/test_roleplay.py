@@ -12,12 +12,12 @@ pytest.importorskip("transformers")
 
 from hypothesis import given, settings, strategies as st
 
-from meddialogue.chat import CHAT_FORMATS, TemplateError
-from meddialogue.models import tiny_tokenizer
-from meddialogue.patients import synthetic_roleplay
-from meddialogue.roleplay import check_dialogues, read_dialogues, roleplay_examples, write_dialogues
-from meddialogue.run_config import RoleplayConfig, TrainingConfig
-from meddialogue.train import encode_examples
+from meddialogue.modeling.chat import CHAT_FORMATS, TemplateError
+from meddialogue.modeling.models import tiny_tokenizer
+from meddialogue.sources.patients import synthetic_roleplay
+from meddialogue.sources.roleplay import check_dialogues, read_dialogues, roleplay_examples, write_dialogues
+from meddialogue.core.run_config import RoleplayConfig, TrainingConfig
+from meddialogue.training.trainer import encode_examples
 
 
 def run_cli(*args, cwd=None):
@@ -75,7 +75,7 @@ def test_every_trained_turn_and_its_end_of_turn_token_in_every_window(name, trai
 
 
 def test_smollm2_template_masks_the_patient_turns():
-    from meddialogue.models import load_tokenizer
+    from meddialogue.modeling.models import load_tokenizer
     try: tok = load_tokenizer("smollm2-135m")
     except Exception as e: pytest.skip(f"SmolLM2 is not available: {e}")
     examples, _ = roleplay_examples(long_dialogues(2), RoleplayConfig(validation_split=0.0))
@@ -132,7 +132,7 @@ def tiny_play_run(tmp_path_factory):
 
 def start_server(source, *flags):
     from openai import OpenAI
-    from meddialogue.serve import free_port
+    from meddialogue.generation.serve import free_port
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "meddialogue.cli", "serve", str(source), "--port", str(port), *flags],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -173,9 +173,9 @@ def test_serve_answers_an_openai_client_for_a_run_and_stops(tiny_play_run):
 
 
 def test_the_endpoint_generator_writes_valid_dialogues_through_serve(tmp_path):
-    from meddialogue.dialogue_endpoint import generate_dialogues
-    from meddialogue.models import smollm2_gguf
-    from meddialogue.patients import patient_scripts
+    from meddialogue.sources.dialogue_endpoint import generate_dialogues
+    from meddialogue.modeling.models import smollm2_gguf
+    from meddialogue.sources.patients import patient_scripts
     smollm2_gguf()   # the wheel must be installed (CI installs it); a one-line error otherwise
     proc, url, models = start_server("smollm2-135m", "--max-new-tokens", "24")
     try:

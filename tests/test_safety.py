@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from meddialogue.config import TaskConfig
-from meddialogue.conversations import DataPrep
-from meddialogue.guard import DISCLAIMER, SAFE_RESPONSES, GuardedPipeline, assess_query, guardrail_examples, unseen
-from meddialogue.phi import Surrogates, find_phi, parse_phi_markup, phi_scores, scrub_phi, scrub_phi_report
-from meddialogue.synthetic import malnutrition_data, malnutrition_task
-from meddialogue.verify import verify_examples
+from meddialogue.core.config import TaskConfig
+from meddialogue.sources.conversations import DataPrep
+from meddialogue.safety.guard import DISCLAIMER, SAFE_RESPONSES, GuardedPipeline, assess_query, guardrail_examples, unseen
+from meddialogue.safety.phi import Surrogates, find_phi, parse_phi_markup, phi_scores, scrub_phi, scrub_phi_report
+from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task
+from meddialogue.sources.verify import verify_examples
 
 DATA = Path(__file__).parent / "data"
 
@@ -74,7 +74,7 @@ def test_guardrail_on_held_out_prompts():
     keep = unseen([r["text"] for r in rows], train)
     assert sum(keep) >= 0.9 * len(rows)
     rows = [r for r, k in zip(rows, keep) if k]
-    from meddialogue.guard import default_guard
+    from meddialogue.safety.guard import default_guard
     results = default_guard().assess_many([r["text"] for r in rows])
     risky = [a.risky for a, r in zip(results, rows) if r["label"] == "risky"]
     benign = [a.risky for a, r in zip(results, rows) if r["label"] == "benign"]
@@ -164,8 +164,8 @@ def test_surrogate_dates_keep_intervals_and_are_deterministic():
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     pytest.importorskip("torch")
-    from meddialogue.run_config import AdapterConfig, ModelConfig, RunConfig, TrainingConfig
-    from meddialogue.train import Trainer
+    from meddialogue.core.run_config import AdapterConfig, ModelConfig, RunConfig, TrainingConfig
+    from meddialogue.training.trainer import Trainer
     task, conv = malnutrition_task()
     out = tmp_path_factory.mktemp("run")
     config = RunConfig(task, conv, ModelConfig("tiny"), AdapterConfig(r=4), TrainingConfig(max_steps=2, batch_size=4))
@@ -187,7 +187,7 @@ class CountingPipeline:
 
 
 def test_guarded_pipeline_blocks_logs_and_disclaims(tiny_run, tmp_path):
-    from meddialogue.inference import InferencePipeline
+    from meddialogue.generation.inference import InferencePipeline
     pipe = CountingPipeline(InferencePipeline.from_run(tiny_run, max_new_tokens=8))
     log = tmp_path / "audit" / "audit.jsonl"
     guarded = GuardedPipeline(pipe, audit_log=log)

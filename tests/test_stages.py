@@ -15,12 +15,12 @@ pytest.importorskip("peft")
 
 from safetensors.torch import load_file
 
-from meddialogue.chat import tokenize_conversations
-from meddialogue.medsets import fixture, knowledge_rows, read_rows, to_examples
-from meddialogue.models import tiny_tokenizer
-from meddialogue.run_config import read_run
-from meddialogue.stages import load_recipe, plan_stages, recipe_path, replay_sample, run_stages, stage_examples
-from meddialogue.synthetic import malnutrition_task_path
+from meddialogue.modeling.chat import tokenize_conversations
+from meddialogue.sources.medsets import fixture, knowledge_rows, read_rows, to_examples
+from meddialogue.modeling.models import tiny_tokenizer
+from meddialogue.core.run_config import read_run
+from meddialogue.recipes.stages import load_recipe, plan_stages, recipe_path, replay_sample, run_stages, stage_examples
+from meddialogue.sources.synthetic import malnutrition_task_path
 
 
 def write_recipe(folder, continuation="merge_new", steps=(4, 3), replay="1/4", measure=None, **stage2):

@@ -4,8 +4,8 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from meddialogue.styles import LOGICAL_STYLES, STYLES, clause, combine_questions, contains_in_order, lower_first
-from meddialogue.typos import add_typos
+from meddialogue.text.styles import LOGICAL_STYLES, STYLES, clause, combine_questions, contains_in_order, lower_first
+from meddialogue.text.typos import add_typos
 
 words = st.from_regex(r"[A-Za-z]{3,9}", fullmatch=True)
 questions = st.lists(st.builds(lambda w, n, end: f"{w.capitalize()} item{n} {w}{end}", words, st.integers(0, 10**6),

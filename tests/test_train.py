@@ -11,11 +11,11 @@ pytest.importorskip("peft")
 
 from safetensors.torch import load_file
 
-from meddialogue.conversations import DataPrep
-from meddialogue.inference import InferencePipeline
-from meddialogue.run_config import RunConfig
-from meddialogue.synthetic import malnutrition_data, malnutrition_task, malnutrition_task_path
-from meddialogue.train import Trainer
+from meddialogue.sources.conversations import DataPrep
+from meddialogue.generation.inference import InferencePipeline
+from meddialogue.core.run_config import RunConfig
+from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task, malnutrition_task_path
+from meddialogue.training.trainer import Trainer
 
 
 def prepared(task, conv):
@@ -72,7 +72,7 @@ def test_training_gives_the_same_weights_as_before_the_reshaping(reference_data,
 def test_adapter_initialisation_does_not_depend_on_what_loading_drew(reference_data, tmp_path, monkeypatch):
     # SmolLM2's first use converts the GGUF and used to draw from the generator, so a run on a fresh machine
     # differed from every later run of the same command; loading may draw, the adapter still starts from the seed.
-    import meddialogue.models as models
+    import meddialogue.modeling.models as models
     real = models.load_model
 
     def drawing_load_model(*args, **kwargs):
@@ -213,6 +213,6 @@ def test_export_merged_gives_the_same_answers(data, tmp_path):
 
 def test_mode_mismatch_is_an_error(data, tmp_path):
     _, _, train, val = data
-    from meddialogue.config import MedDialogueError
+    from meddialogue.core.config import MedDialogueError
     with pytest.raises(MedDialogueError, match="the run's mode is 'instruction' but the examples are conversational"):
         make_trainer(mode="instruction", max_steps=1).train(train, val, tmp_path / "x", progress=False)

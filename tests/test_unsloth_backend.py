@@ -12,11 +12,11 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("peft")
 
-from meddialogue.conversations import DataPrep
-from meddialogue.models import MODELS, tiny_model
-from meddialogue.synthetic import malnutrition_data, malnutrition_task
-from meddialogue.run_config import RunConfig
-from meddialogue.train import Trainer, choose_backend
+from meddialogue.sources.conversations import DataPrep
+from meddialogue.modeling.models import MODELS, tiny_model
+from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task
+from meddialogue.core.run_config import RunConfig
+from meddialogue.training.trainer import Trainer, choose_backend
 
 
 class RecordingFastLanguageModel:
@@ -83,6 +83,6 @@ def test_unsloth_backend_plain_lora_loads_the_16bit_model(recording_unsloth, tmp
 
 def test_unsloth_backend_refuses_without_cuda(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    from meddialogue.config import MedDialogueError
+    from meddialogue.core.config import MedDialogueError
     with pytest.raises(MedDialogueError, match="needs a CUDA GPU"):
         choose_backend("unsloth")

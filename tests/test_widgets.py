@@ -5,7 +5,7 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-from meddialogue.synthetic import malnutrition_data, malnutrition_task
+from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task
 from meddialogue.widgets import ConversationPreviewer, ExperimentLauncher, ResultsViewer, experiment_families
 
 from messy_task import messy_table, messy_task
@@ -63,9 +63,9 @@ def test_launcher_stop_ends_the_run(tmp_path):
 def test_chat_panel_on_an_endpoint_answers_as_on_hf(tmp_path):
     """The chat panel over `meddialogue serve` (the endpoint engine): the same refusal, the same greedy answer as hf."""
     pytest.importorskip("fastapi")
-    from meddialogue.run_config import RunConfig
-    from meddialogue.serve import Server, chat_app, load_pipeline
-    from meddialogue.train import Trainer
+    from meddialogue.core.run_config import RunConfig
+    from meddialogue.generation.serve import Server, chat_app, load_pipeline
+    from meddialogue.training.trainer import Trainer
     from meddialogue.widgets import ChatPanel
     run = tmp_path / "run"
     Trainer(RunConfig(*malnutrition_task()).update(max_steps=1, report_to="none")).fit(malnutrition_data(n_patients=6, seed=0), run, progress=False)
