@@ -124,7 +124,7 @@ def _rows(requests, tok, max_len: int):
 def loglikelihoods(model, tok, requests, batch_size: int = 8, progress: bool = False) -> list[list[float]]:
     """Summed log-likelihood of each continuation (`" " + choice`) after its context, for `[(context, choices), ...]`."""
     import torch
-    from meddialogue.training.trainer import _backbone_and_head
+    from meddialogue.modeling.models import backbone_and_head, pad_token_id
     rows, wants = _rows(requests, tok, _max_length(model, tok))
     needs: dict[int, list[tuple[int, list[int]]]] = {}
     for item, w in enumerate(wants):
@@ -135,8 +135,8 @@ def loglikelihoods(model, tok, requests, batch_size: int = 8, progress: bool = F
     if progress:
         from tqdm.auto import tqdm
         chunks = tqdm(chunks, desc="scoring", unit="batch")
-    backbone, head = _backbone_and_head(model)
-    pad = tok.pad_token_id if tok.pad_token_id is not None else 0
+    backbone, head = backbone_and_head(model)
+    pad = pad_token_id(tok)
     model.eval()
     for chunk in chunks:
         width = max(len(rows[r]) for r in chunk)
