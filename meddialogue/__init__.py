@@ -10,11 +10,12 @@ __version__ = "0.1.0"
 import importlib
 
 _EXPORTS = {
-    "core.config": ("MedDialogueError", "ConfigError", "DataError", "TaskConfig", "ConversationConfig", "load_config"),
+    "core.checks": ("MedDialogueError", "ConfigError", "DataError"),
+    "core.config": ("TaskConfig", "ConversationConfig", "load_config"),
     "core.run_config": ("RunConfig", "ModelConfig", "AdapterConfig", "TrainingConfig", "GenerationConfig", "RoleplayConfig", "load_run_config"),
-    "core.files": ("load_table", "read_jsonl", "write_jsonl", "to_hf_dataset"),
+    "core.files": ("load_table", "read_jsonl", "write_jsonl", "write_table", "to_hf_dataset"),
     "text.formats": ("format_response", "parse_response"),
-    "safety.phi": ("scrub_phi", "find_phi"),
+    "safety.phi": ("scrub_phi", "find_phi", "scrub_table"),
     "sources.conversations": ("DataPrep",),
     "sources.verify": ("verify_examples", "render_conversation"),
     "sources.synthetic": ("malnutrition_data", "malnutrition_task"),

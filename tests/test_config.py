@@ -8,9 +8,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from meddialogue.core.config import (FORMATS, Checked, ConfigError, ConversationConfig, TaskConfig, _check_ratio, check_int,
-                                check_number, check_ratio, config_from_dict, config_to_dict, ignored_original_keys,
-                                load_config, resolve_field_ordering)
+from meddialogue.core.checks import Checked, check_int, check_number, check_ratio
+from meddialogue.core.config import (FORMATS, ConfigError, ConversationConfig, TaskConfig, _check_ratio, config_from_dict,
+                                config_to_dict, ignored_original_keys, load_config, resolve_field_ordering)
 
 DATA = Path(__file__).parent / "data"
 ORIGINAL = DATA / "original_task.yaml"

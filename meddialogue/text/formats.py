@@ -12,15 +12,16 @@ import re
 from ..core.config import FORMATS
 
 # %% auto #0
-__all__ = ['readable_label', 'field_labels', 'format_response', 'format_fields', 'ResponseParseError', 'parse_response']
+__all__ = ['readable_label', 'field_labels', 'format_fields', 'format_response', 'ResponseParseError', 'parse_response']
 
-# %% ../../nbs/text/01_formats.ipynb #c8cc3922
+# %% ../../nbs/text/01_formats.ipynb #e7fc9957
 def readable_label(name: str, labels: dict | None = None) -> str:
-    """`growth_trend` -> `Growth trend`: underscores to spaces, first letter upper-cased (or the task's label for `name`)."""
+    """`growth_trend` -> `Growth trend`: underscores to spaces, first letter upper-cased (or the task's label)."""
     if labels and name in labels: return labels[name]
     words = " ".join(name.replace("_", " ").split())
     return (words[:1].upper() + words[1:]) if words else name
 
+# %% ../../nbs/text/01_formats.ipynb #8edc2940
 def field_labels(fields, labels: dict | None = None) -> dict[str, str]:
     """The label of each field in an answer (the task's `field_labels` first); raw names where labels would collide."""
     readable = {f: readable_label(f, labels) for f in fields}
@@ -28,7 +29,7 @@ def field_labels(fields, labels: dict | None = None) -> dict[str, str]:
     for label in readable.values(): counts[label.casefold()] = counts.get(label.casefold(), 0) + 1
     return {f: (label if counts[label.casefold()] == 1 else f) for f, label in readable.items()}
 
-# %% ../../nbs/text/01_formats.ipynb #f65d4490
+# %% ../../nbs/text/01_formats.ipynb #bda1ab58
 def _indent(value: str) -> str: return value.replace("\n", "\n  ")
 
 def _xml_escape(value: str) -> str: return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -36,12 +37,9 @@ def _xml_escape(value: str) -> str: return value.replace("&", "&amp;").replace("
 _json_str = json.encoder.encode_basestring   # the C string encoder behind json.dumps(..., ensure_ascii=False)
 _LABEL_CACHE: dict[tuple, dict[str, str]] = {}
 
-def format_response(values: dict[str, str], fmt: str, labels: dict | None = None) -> str:
-    """The answer giving `values` (field -> text, in answer order) in format `fmt` (`labels`: the task's field labels)."""
-    return format_fields(list(values), values, fmt, labels)
-
+# %% ../../nbs/text/01_formats.ipynb #f41d0298
 def format_fields(fields: list[str], values: dict[str, str], fmt: str, labels: dict | None = None) -> str:
-    """`format_response` for the `fields` of `values`, in that order (no intermediate dict)."""
+    """The answer giving the `fields` of `values`, in that order, in format `fmt` (no intermediate dict)."""
     if fmt == "json":
         return "{\n" + ",\n".join([f"  {_json_str(k)}: {_json_str(values[k])}" for k in fields]) + "\n}"
     if fmt == "xml":
@@ -52,16 +50,23 @@ def format_fields(fields: list[str], values: dict[str, str], fmt: str, labels: d
     if labels is None:
         labels = field_labels(fields, given)
         if len(_LABEL_CACHE) < 4096: _LABEL_CACHE[key] = labels
+    pairs = ((k, values[k]) for k in fields)
     if fmt == "text":
-        return "\n".join([f"{labels[k]}: {_indent(v) if chr(10) in v else v}" for k, v in ((k, values[k]) for k in fields)])
+        return "\n".join([f"{labels[k]}: {_indent(v) if chr(10) in v else v}" for k, v in pairs])
     if fmt == "markdown":
-        return "\n".join([f"- **{labels[k]}:** {_indent(v) if chr(10) in v else v}" for k, v in ((k, values[k]) for k in fields)])
+        return "\n".join([f"- **{labels[k]}:** {_indent(v) if chr(10) in v else v}" for k, v in pairs])
     raise ValueError(f"unknown format {fmt!r}; use {', '.join(FORMATS)}")
 
-# %% ../../nbs/text/01_formats.ipynb #016ef75c
+# %% ../../nbs/text/01_formats.ipynb #889d43a8
+def format_response(values: dict[str, str], fmt: str, labels: dict | None = None) -> str:
+    """The answer giving `values` (field -> text, in answer order) in format `fmt` (`labels`: the task's labels)."""
+    return format_fields(list(values), values, fmt, labels)
+
+# %% ../../nbs/text/01_formats.ipynb #5bad5faa
 class ResponseParseError(ValueError):
     """A response does not contain the asked fields in the asked format."""
 
+# %% ../../nbs/text/01_formats.ipynb #d6058870
 def _split_labelled(text: str, prefixes: dict[str, str]) -> dict[str, str]:
     """Strict reader for labelled lines (text, Markdown): prefix -> field, continuation lines indented by two spaces."""
     found: dict[str, list[str]] = {}
@@ -79,6 +84,7 @@ def _split_labelled(text: str, prefixes: dict[str, str]) -> dict[str, str]:
             raise ResponseParseError(f"line {line[:40]!r} is neither a labelled field nor an indented continuation")
     return {name: "\n".join(parts) for name, parts in found.items()}
 
+# %% ../../nbs/text/01_formats.ipynb #5aee4df1
 def _strict(text: str, fmt: str, fields: list[str], labels: dict | None = None) -> dict[str, str]:
     if fmt == "json":
         try: data = json.loads(text)
@@ -103,7 +109,7 @@ def _strict(text: str, fmt: str, fields: list[str], labels: dict | None = None) 
     if missing: raise ResponseParseError(f"{fmt} answer is missing {', '.join(repr(m) for m in missing)}")
     return {f: found[f] for f in fields}
 
-# %% ../../nbs/text/01_formats.ipynb #81d889fa
+# %% ../../nbs/text/01_formats.ipynb #99ac9b6b
 _FENCE = re.compile(r"```[A-Za-z0-9_+-]*[ \t]*\n?(.*?)```", re.S)
 
 def _key(s: str) -> str: return " ".join(s.replace("_", " ").split()).casefold()
@@ -115,7 +121,7 @@ def _as_text(value) -> str | None:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value)
 
 def _match_keys(keys, fields: list[str], labels: dict | None = None) -> dict:
-    """Map found keys to fields: exact names first, then case-, space- and underscore-insensitive matches (of names or labels)."""
+    """Map found keys to fields: exact names first, then case-, space- and underscore-insensitive matches."""
     exact, loose = set(fields), {}
     for f in fields: loose.setdefault(_key(f), f)
     for f in fields:
@@ -128,7 +134,7 @@ def _match_keys(keys, fields: list[str], labels: dict | None = None) -> dict:
         if k not in out and f is not None and f not in out.values(): out[k] = f
     return out
 
-# %% ../../nbs/text/01_formats.ipynb #6f84892b
+# %% ../../nbs/text/01_formats.ipynb #2f34e638
 def _lenient_json(text: str, fields: list[str], labels: dict | None = None) -> dict[str, str]:
     decoder = json.JSONDecoder()
     for start in (m.start() for m in re.finditer(r"\{", text)):
@@ -148,7 +154,8 @@ def _lenient_xml(text: str, fields: list[str], labels: dict | None = None) -> di
             if not tag: continue
             m = re.search(rf"<\s*({tag})(?:\s[^>]*)?>(.*?)<\s*/\s*\1\s*>", text, flags)
             if m:
-                body = re.sub(r"<!\[CDATA\[(.*?)\]\]>", lambda c: c.group(1).replace("&", "&amp;").replace("<", "&lt;"), m.group(2), flags=re.S)
+                body = re.sub(r"<!\[CDATA\[(.*?)\]\]>", lambda c: c.group(1).replace("&", "&amp;").replace("<", "&lt;"),
+                              m.group(2), flags=re.S)
                 found[name] = html.unescape(body).strip()
                 break
     return found
@@ -195,9 +202,9 @@ def _lenient(text: str, fmt: str, fields: list[str], labels: dict | None = None)
         if body: return {fields[0]: body}
     return {}
 
-# %% ../../nbs/text/01_formats.ipynb #30acafdb
+# %% ../../nbs/text/01_formats.ipynb #fd8301bf
 def parse_response(text: str, fmt: str, fields, lenient: bool = False, labels: dict | None = None) -> dict[str, str]:
-    """`{field: value}` from an answer in format `fmt`; strict by default, lenient reads typical model output; `labels`: the task's field labels."""
+    """`{field: value}` from an answer in format `fmt`: strict by default, or lenient with typical model output."""
     fields = list(fields)
     if not isinstance(text, str): raise TypeError(f"response must be a string, got {type(text).__name__}")
     return _lenient(text, fmt, fields, labels) if lenient else _strict(text, fmt, fields, labels)

@@ -16,7 +16,7 @@ __all__ = ['GRAMMATICAL_STYLES', 'LOGICAL_STYLES', 'STYLES', 'lower_first', 'cla
            'comparative', 'temporal', 'hierarchical', 'dialectical', 'exploratory', 'dependency', 'QuestionStyle',
            'combine_questions', 'contains_in_order']
 
-# %% ../../nbs/text/00_styles.ipynb #2bfcf3f4
+# %% ../../nbs/text/00_styles.ipynb #7037b2b1
 @lru_cache(maxsize=8192)
 def lower_first(question: str) -> str:
     """Lower-case the first letter when it starts an ordinary word (`What` -> `what`; `BMI`, `I'd` unchanged)."""
@@ -24,10 +24,12 @@ def lower_first(question: str) -> str:
         return question[0].lower() + question[1:]
     return question
 
+# %% ../../nbs/text/00_styles.ipynb #7b3d6014
 def clause(question: str) -> str:
     """The question without trailing spaces and final `?`, `.` or `!`, to embed in a longer sentence."""
     return question.rstrip().rstrip("?.!").rstrip()
 
+# %% ../../nbs/text/00_styles.ipynb #0431c09c
 def _pick(rng: random.Random, options):
     return options[int(rng.random() * len(options))]
 
@@ -35,7 +37,8 @@ def _chain(questions, connectors, last=None) -> str:
     """First question as is, each next one after a connector (cycled), the final one after `last` when given."""
     parts = [questions[0]]
     for i, q in enumerate(questions[1:], 1):
-        word = last if (last and i == len(questions) - 1 and len(questions) > 2) else connectors[(i - 1) % len(connectors)]
+        closing = last and i == len(questions) - 1 and len(questions) > 2
+        word = last if closing else connectors[(i - 1) % len(connectors)]
         parts.append(f"{word} {lower_first(q)}")
     return " ".join(parts)
 
@@ -45,66 +48,97 @@ def _walk(questions, openers, last) -> str:
     words = [openers[0]] + middle + [last if len(questions) > 2 else openers[1]]
     return " ".join(f"{w} {lower_first(q)}" for w, q in zip(words, questions))
 
-# %% ../../nbs/text/00_styles.ipynb #288f8c82
+# %% ../../nbs/text/00_styles.ipynb #f372e2cc
 def sequential(qs, rng):
+    """The questions one after another."""
     return " ".join(qs)
 
+# %% ../../nbs/text/00_styles.ipynb #697e5323
 def conjunctions(qs, rng):
+    """One sentence: the questions as clauses joined by commas and a final `and`."""
     parts = [clause(qs[0])] + [lower_first(clause(q)) for q in qs[1:]]
     end = "?" if qs[-1].rstrip().endswith("?") else "."
     if len(parts) == 2: return f"{parts[0]} and {parts[1]}{end}"
     return ", ".join(parts[:-1]) + f", and {parts[-1]}{end}"
 
+# %% ../../nbs/text/00_styles.ipynb #e977a097
 def transitional(qs, rng):
+    """Each next question after a transition word (also, additionally, ...), the last after `Finally,`."""
     return _chain(qs, ["Also,", "Additionally,", "In addition,", "Furthermore,"], last="Finally,")
 
+# %% ../../nbs/text/00_styles.ipynb #3770caa2
 def numbered(qs, rng):
+    """A numbered list, after one of a few openings (or none)."""
     intro = _pick(rng, ["", "Please answer the following:\n", "A few questions:\n"])
     return intro + "\n".join(f"{i}. {q}" for i, q in enumerate(qs, 1))
 
+# %% ../../nbs/text/00_styles.ipynb #e1a89eb2
 def natural(qs, rng):
-    intro = _pick(rng, ["I'm reviewing this case.", "Quick questions about this patient.", "Can you help me with this one?"])
+    """A colleague's message: an opening, the questions, the last one after `And`."""
+    intro = _pick(rng, ["I'm reviewing this case.", "Quick questions about this patient.",
+                        "Can you help me with this one?"])
     return f"{intro} {' '.join(qs[:-1])} And {lower_first(qs[-1])}"
 
+# %% ../../nbs/text/00_styles.ipynb #cbf6c4b3
 def directive(qs, rng):
+    """An instruction followed by a bulleted list of the questions."""
     intro = _pick(rng, ["Please address the following points:", "Answer each of these:", "Cover the following:"])
     return intro + "\n" + "\n".join(f"- {q}" for q in qs)
 
+# %% ../../nbs/text/00_styles.ipynb #c406e90f
 def mixed(qs, rng):
+    """The first question in prose, the others as an afterthought or a bulleted list."""
     if len(qs) == 2: return f"{qs[0]} And one more thing: {lower_first(qs[1])}"
     return qs[0] + " Also:\n" + "\n".join(f"- {q}" for q in qs[1:])
 
-# %% ../../nbs/text/00_styles.ipynb #96abda28
+# %% ../../nbs/text/00_styles.ipynb #cb583946
 def causal(qs, rng):
+    """Each next question follows from the answer before (`Given that,`)."""
     return _chain(qs, ["Given that,", "As a result of that,", "Because of that,"])
 
+# %% ../../nbs/text/00_styles.ipynb #ec7895d8
 def conditional(qs, rng):
+    """Each next question depends on the answer before (`If that is the case,`)."""
     return _chain(qs, ["If that is the case,", "Depending on that,", "In that case,"])
 
+# %% ../../nbs/text/00_styles.ipynb #690395da
 def prioritized(qs, rng):
+    """The questions by importance: `Most importantly,`, `Next,`, ..., `Lastly,`."""
     return _walk(qs, ["Most importantly,", "Next,", "After that,"], "Lastly,")
 
+# %% ../../nbs/text/00_styles.ipynb #9605d958
 def comparative(qs, rng):
+    """Each next question set against the answer before (`Compared with that,`)."""
     return _chain(qs, ["Compared with that,", "Relative to that,", "By comparison,"])
 
+# %% ../../nbs/text/00_styles.ipynb #cfc79ab3
 def temporal(qs, rng):
+    """The questions in time order: `First,`, `Then,`, ..., `Finally,`."""
     return _walk(qs, ["First,", "Then,", "After that,"], "Finally,")
 
+# %% ../../nbs/text/00_styles.ipynb #d33cf241
 def hierarchical(qs, rng):
+    """The first question as the main point, the others as lettered sub-points under it."""
     return f"Start with the main point: {lower_first(qs[0])}\nThen, under that:\n" + "\n".join(
         f"  {chr(ord('a') + i % 26)}. {q}" for i, q in enumerate(qs[1:]))
 
+# %% ../../nbs/text/00_styles.ipynb #7374bdf1
 def dialectical(qs, rng):
+    """Each next question weighed against the one before (`On the other hand,`)."""
     return _chain(qs, ["On the other hand,", "Weighing that,", "Taking both into account,"])
 
+# %% ../../nbs/text/00_styles.ipynb #ef239a97
 def exploratory(qs, rng):
+    """Thinking aloud: an opening, then each next question a step further (`From there,`)."""
     intro = _pick(rng, ["Let's think this through.", "Let's work through this step by step."])
     return f"{intro} {_chain(qs, ['From there,', 'Exploring further,', 'Going one step further,'])}"
 
+# %% ../../nbs/text/00_styles.ipynb #cd2faec9
 def dependency(qs, rng):
+    """Each next question uses the answers so far (`Building on your answer,`)."""
     return _chain(qs, ["Building on your answer,", "Using that,", "With those answers in hand,"])
 
-# %% ../../nbs/text/00_styles.ipynb #a803c132
+# %% ../../nbs/text/00_styles.ipynb #ffda0941
 @dataclass(frozen=True)
 class QuestionStyle:
     """A named way to combine questions: `combine(questions, rng) -> message`."""
@@ -112,6 +146,7 @@ class QuestionStyle:
     kind: str            # "grammatical" or "logical"
     combine: Callable[[list[str], random.Random], str]
 
+# %% ../../nbs/text/00_styles.ipynb #755555f8
 GRAMMATICAL_STYLES = ("sequential", "conjunctions", "transitional", "numbered", "natural", "directive", "mixed")
 LOGICAL_STYLES = ("causal", "conditional", "prioritized", "comparative", "temporal", "hierarchical",
                   "dialectical", "exploratory", "dependency")
@@ -121,6 +156,7 @@ STYLES: dict[str, QuestionStyle] = {
 
 _COMBINERS = {name: style.combine for name, style in STYLES.items()}
 
+# %% ../../nbs/text/00_styles.ipynb #bf72df3f
 def combine_questions(style: str, questions: list[str], rng: random.Random) -> str:
     """Join `questions` in `style`; one question is returned as is (the `single` style)."""
     if style == "single" or len(questions) == 1:
