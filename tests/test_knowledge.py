@@ -14,7 +14,7 @@ from meddialogue.evaluation.benchmark import TASKS, group_metrics, run_benchmark
 from meddialogue.sources.medsets import SOURCES, fixture, fixtures_dir, read_rows, to_examples  # noqa: E402
 from meddialogue.sources.mixtures import build_mixture, load_mixture, write_mixture  # noqa: E402
 
-MIXTURES = Path(medsets.__file__).parent / "data" / "mixtures"
+MIXTURES = fixtures_dir().parent / "mixtures"
 TRAINABLE_FIXTURES = {
     "medqa_4options": "train", "medqa_us": "train", "medmcqa": "train", "pubmedqa_labeled": "train", "pubmedqa_artificial": "train",
     "meddialog_en": "train", "medical_meadow_medical_flashcards": "train", "medical_meadow_wikidoc_patient_information": "train",
