@@ -15,7 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from meddialogue.evaluation.benchmark import TASKS, lm_eval_choices, lm_eval_task, score_loglikelihood, task_rows
+from meddialogue.evaluation.benchmark_scoring import score_loglikelihood
+from meddialogue.evaluation.benchmark_tasks import TASKS, task_rows
+from meddialogue.evaluation.lm_eval_harness import lm_eval_choices, lm_eval_task
 from meddialogue.sources.medsets import fixture, knowledge_rows, read_rows
 from meddialogue.modeling.models import load_model
 

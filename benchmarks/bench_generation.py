@@ -15,7 +15,7 @@ import platform
 import time
 
 from meddialogue.sources.conversations import DataPrep
-from meddialogue.evaluation.robustness import build_suite
+from meddialogue.evaluation.suite import build_suite
 
 
 def suite_prompts(notes: int, seed: int = 0) -> list[list[dict]]:

@@ -34,7 +34,7 @@ _EXPORTS = {
     "evaluation.benchmark": ("run_benchmark",),
     "safety.guard": ("assess_query", "GuardedPipeline"),
     "generation.serve": ("chat_app", "Server"),
-    "evaluation.roleplay_eval": ("evaluate_roleplay",),
+    "evaluation.roleplay_eval": ("evaluate_roleplay", "evaluate_roleplay_run"),
     "recipes.experiment": ("run_experiment",),
     "recipes.stages": ("load_recipe", "run_stages"),
     "recipes.facade": ("MedDialogue",),

@@ -10,7 +10,7 @@ pytest.importorskip("transformers")
 from meddialogue.core.config import MedDialogueError
 from meddialogue.sources.conversations import DataPrep
 from meddialogue.generation.engines import EndpointEngine, HFEngine
-from meddialogue.evaluation.robustness import build_suite
+from meddialogue.evaluation.suite import build_suite
 from meddialogue.generation.inference import InferencePipeline
 from meddialogue.modeling.models import tiny_model
 from meddialogue.core.run_config import RunConfig

@@ -12,8 +12,8 @@ import pytest
 pytest.importorskip("sklearn")
 
 from meddialogue.sources.conversations import DataPrep
-from meddialogue.evaluation.robustness import (FAMILIES, build_suite, compute_metrics, normalise_answer,
-                                               paired_comparison, score_items)
+from meddialogue.evaluation.robustness import compute_metrics, normalise_answer, paired_comparison, score_items
+from meddialogue.evaluation.suite import FAMILIES, build_suite
 from meddialogue.evaluation.statistics import bootstrap_ci, mcnemar_p
 from meddialogue.core.files import read_jsonl, write_jsonl
 from meddialogue.text.formats import format_response

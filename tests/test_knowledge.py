@@ -10,7 +10,9 @@ import pytest
 datasets = pytest.importorskip("datasets")
 
 from meddialogue.sources import medsets  # noqa: E402
-from meddialogue.evaluation.benchmark import TASKS, group_metrics, run_benchmark  # noqa: E402
+from meddialogue.evaluation.benchmark import run_benchmark  # noqa: E402
+from meddialogue.evaluation.benchmark_scoring import group_metrics  # noqa: E402
+from meddialogue.evaluation.benchmark_tasks import TASKS  # noqa: E402
 from meddialogue.sources.medsets import SOURCES, fixture, fixtures_dir, read_rows, to_examples  # noqa: E402
 from meddialogue.sources.mixtures import build_mixture, load_mixture, write_mixture  # noqa: E402
 

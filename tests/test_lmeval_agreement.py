@@ -1,5 +1,5 @@
 """lm-evaluation-harness itself, on the packaged fixture files through task YAMLs that include lm-eval's own task
-definitions (`benchmark.lm_eval_task`), chooses the same answer as meddialogue's log-likelihood scorer on every item,
+definitions (`lm_eval_harness.lm_eval_task`), chooses the same answer as meddialogue's log-likelihood scorer on every item,
 from the same context string, and so gets the same accuracies (acc and, where lm-eval reports it, acc_norm)."""
 import importlib.util
 
@@ -7,7 +7,9 @@ import pytest
 
 lm_eval = pytest.importorskip("lm_eval")
 
-from meddialogue.evaluation.benchmark import TASKS, contexts, lm_eval_choices, lm_eval_task, score_loglikelihood, task_rows  # noqa: E402
+from meddialogue.evaluation.benchmark_scoring import score_loglikelihood  # noqa: E402
+from meddialogue.evaluation.benchmark_tasks import TASKS, contexts, task_rows  # noqa: E402
+from meddialogue.evaluation.lm_eval_harness import lm_eval_choices, lm_eval_task  # noqa: E402
 from meddialogue.sources.medsets import fixture  # noqa: E402
 
 CHECKED = {"medqa_4options": (0, 2), "medmcqa": (0,), "pubmedqa": (0, 2), "mmlu_anatomy": (0, 2), "mmlu_professional_medicine": (0,)}

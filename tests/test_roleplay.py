@@ -199,7 +199,7 @@ def test_roleplay_eval_of_a_run_writes_the_report_and_transcripts_that_train_aga
     assert r.returncode == 0, r.stderr[-2000:]
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert set(metrics["summary"]) == {"base (tiny-qwen-2.5)", "run (run)"} and metrics["scripts"] == 4
-    assert metrics["differences"]["script_adherence"]["scripts"] == 4
+    assert metrics["differences"]["script_adherence"]["n"] == 4
     transcripts = tmp_path / "eval" / "transcripts-run_run.jsonl"
     rows = [json.loads(l) for l in transcripts.read_text().splitlines()]
     assert len(rows) == 4 and all(t["role"] in ("doctor", "patient") for r_ in rows for t in r_["dialogue"])
