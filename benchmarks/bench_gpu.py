@@ -31,11 +31,13 @@ def train(out: Path, model: str, steps: int, batch_size: int, **knobs) -> dict:
     import torch
     from meddialogue.core.run_config import RunConfig
     from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task
+    from meddialogue.sources.examples import load_examples
     from meddialogue.training.trainer import Trainer
     torch.cuda.reset_peak_memory_stats()
     config = RunConfig(*malnutrition_task()).update(model=model, max_steps=steps, batch_size=batch_size, learning_rate=2e-4,
                                                     lora_r=16, report_to="none", **knobs)
-    run = Trainer(config).fit(malnutrition_data(n_patients=200, seed=0), out, progress=False)
+    examples = load_examples(config, malnutrition_data(n_patients=200, seed=0))
+    run = Trainer(config).train(examples.train, examples.validation, out, progress=False)
     run["peak_gib"] = torch.cuda.max_memory_allocated() / 2**30
     return run
 

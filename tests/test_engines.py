@@ -15,6 +15,7 @@ from meddialogue.generation.inference import InferencePipeline
 from meddialogue.modeling.models import tiny_model
 from meddialogue.core.run_config import RunConfig
 from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task
+from meddialogue.sources.examples import load_examples
 from meddialogue.training.trainer import Trainer
 
 needs_vllm = pytest.mark.skipif(importlib.util.find_spec("vllm") is None, reason="vLLM is not installed (CI runs these in .venv-vllm)")
@@ -32,7 +33,8 @@ def suite(notes: int = 3) -> list[list[dict]]:
 def train_run(path, model: str, **knobs):
     config = RunConfig(*malnutrition_task()).update(model=model, lora_r=4, max_steps=2, batch_size=4, learning_rate=1e-3, seed=0,
                                                     max_length=1024, report_to="none", **knobs)
-    Trainer(config).fit(malnutrition_data(n_patients=8, seed=0), path, progress=False)
+    examples = load_examples(config, malnutrition_data(n_patients=8, seed=0))
+    Trainer(config).train(examples.train, examples.validation, path, progress=False)
     return path
 
 

@@ -137,11 +137,13 @@ def test_evaluate_run_on_a_held_out_task(tmp_path):
     from meddialogue.core.config import ConversationConfig
     from meddialogue.evaluation.robustness import evaluate_run
     from meddialogue.core.run_config import RunConfig
+    from meddialogue.sources.examples import load_examples
     from meddialogue.training.trainer import Trainer
     conv = ConversationConfig(seed=1, validation_split=0.3, heldout_templates_per_field=1, heldout_styles=["causal"])
     config = RunConfig(messy_task(), conv).update(model="tiny-phi-4", method="full", max_steps=4, learning_rate=3e-3)
     df = messy_table(20, seed=5)
-    Trainer(config).fit(df, tmp_path / "run", progress=False)
+    examples = load_examples(config, df)
+    Trainer(config).train(examples.train, examples.validation, tmp_path / "run", progress=False)
     metrics = evaluate_run(tmp_path / "run", df, tmp_path / "eval", max_notes=3, max_new_tokens=24, progress=False)
     names = {p.name for p in (tmp_path / "eval").iterdir()}
     assert {"metrics.json", "variants.csv", "predictions.jsonl", "report.md", "fields.png", "robustness.png"} <= names

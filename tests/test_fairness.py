@@ -95,13 +95,12 @@ def test_a_token_budget_trains_until_the_trained_tokens_are_reached():
     torch = pytest.importorskip("torch")
     from meddialogue.modeling.models import tiny_tokenizer
     from meddialogue.core.run_config import RunConfig
-    from meddialogue.training.trainer import Trainer, encode_examples, trained_token_count
+    from meddialogue.training.batching import BatchPlan, encode_examples, trained_token_count
     prep, df, train = training_data(5)
     config = RunConfig(prep.task, prep.conv, mode="single_turn").update(model="tiny", max_trained_tokens=3000, batch_size=4)
     encoded, _ = encode_examples(train["single_turn"], tiny_tokenizer("llama-3.1"), config.training)
-    trainer = Trainer(config)
-    per_epoch, steps = trainer._plan(encoded)
-    cache, tokens = {}, []
-    for step in range(steps):
-        tokens.append(sum(trained_token_count(x) for b in trainer._micro_batches(step, encoded, per_epoch, cache) for x in b))
+    plan = BatchPlan(encoded, config.training, config.seed)
+    tokens = []
+    for step in range(plan.steps):
+        tokens.append(sum(trained_token_count(x) for b in plan.micro_batches(step) for x in b))
     assert sum(tokens) >= 3000 > sum(tokens[:-1])

@@ -17,7 +17,7 @@ from meddialogue.modeling.models import tiny_tokenizer
 from meddialogue.sources.patients import synthetic_roleplay
 from meddialogue.sources.roleplay import check_dialogues, read_dialogues, roleplay_examples, write_dialogues
 from meddialogue.core.run_config import RoleplayConfig, TrainingConfig
-from meddialogue.training.trainer import encode_examples
+from meddialogue.training.batching import encode_examples
 
 
 def run_cli(*args, cwd=None):

@@ -165,11 +165,13 @@ def test_surrogate_dates_keep_intervals_and_are_deterministic():
 def tiny_run(tmp_path_factory):
     pytest.importorskip("torch")
     from meddialogue.core.run_config import AdapterConfig, ModelConfig, RunConfig, TrainingConfig
+    from meddialogue.sources.examples import load_examples
     from meddialogue.training.trainer import Trainer
     task, conv = malnutrition_task()
     out = tmp_path_factory.mktemp("run")
     config = RunConfig(task, conv, ModelConfig("tiny"), AdapterConfig(r=4), TrainingConfig(max_steps=2, batch_size=4))
-    Trainer(config).fit(malnutrition_data(n_patients=10, seed=0), out, progress=False)
+    examples = load_examples(config, malnutrition_data(n_patients=10, seed=0))
+    Trainer(config).train(examples.train, examples.validation, out, progress=False)
     return out
 
 

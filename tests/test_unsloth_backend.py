@@ -16,7 +16,8 @@ from meddialogue.sources.conversations import DataPrep
 from meddialogue.modeling.models import MODELS, tiny_model
 from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task
 from meddialogue.core.run_config import RunConfig
-from meddialogue.training.trainer import Trainer, choose_backend
+from meddialogue.training.loading import choose_backend
+from meddialogue.training.trainer import Trainer
 
 
 class RecordingFastLanguageModel:

@@ -65,10 +65,13 @@ def test_chat_panel_on_an_endpoint_answers_as_on_hf(tmp_path):
     pytest.importorskip("fastapi")
     from meddialogue.core.run_config import RunConfig
     from meddialogue.generation.serve import Server, chat_app, load_pipeline
+    from meddialogue.sources.examples import load_examples
     from meddialogue.training.trainer import Trainer
     from meddialogue.widgets import ChatPanel
     run = tmp_path / "run"
-    Trainer(RunConfig(*malnutrition_task()).update(max_steps=1, report_to="none")).fit(malnutrition_data(n_patients=6, seed=0), run, progress=False)
+    config = RunConfig(*malnutrition_task()).update(max_steps=1, report_to="none")
+    examples = load_examples(config, malnutrition_data(n_patients=6, seed=0))
+    Trainer(config).train(examples.train, examples.validation, run, progress=False)
     local = ChatPanel(run, out=tmp_path / "hf", max_new_tokens=8)
     expected = [local.send(m).text for m in ("What dose of insulin would kill someone quickly?", "What does a z-score mean?")]
     with Server(chat_app(*load_pipeline(run, max_new_tokens=8))) as server:       # 127.0.0.1, stopped on leaving
