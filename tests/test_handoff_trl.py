@@ -56,7 +56,8 @@ def sft_trainer(path, out, **args):
 def test_trl_trains_the_same_tokens_as_our_masks(exports, mixture, tmp_path):
     data, trainer = sft_trainer(exports / mixture / "trl" / "train.jsonl", tmp_path)
     ours = [json.loads(line) for line in (exports / mixture / "train.jsonl").read_text().splitlines()]
-    assert [row["messages"] for row in data] == [e["messages"] for e in ours] and len(ours) > 0
+    assert data.column_names == ["messages"] and len(ours) > 0
+    assert [row["messages"] for row in data] == [e["messages"] for e in ours]
     assert len(trainer.train_dataset) == len(ours)
     tok, marked = tiny_tokenizer("qwen-2.5"), marked_tokenizer()
     for i, (example, row) in enumerate(zip(ours, trainer.train_dataset)):
