@@ -118,6 +118,8 @@ def test_llamafactory_reads_every_record_of_the_shipped_mixtures(work, mixture, 
     counts = {split: check_dataset(work, mixture, kind, split) for split in SPLITS}
     assert counts == {"guide_fixtures": {"train": 11, "validation": 2, "test": 2},
                       "knowledge": {"train": 480, "validation": 60, "test": 60}}[mixture]
+    if mixture == "guide_fixtures":   # MedDialog's dialogues: several exchanges, so the history is checked too
+        assert max(len(e["messages"]) for e in read_jsonl(work / mixture / "train.jsonl")) >= 4
 
 
 @pytest.mark.parametrize("kind", ["alpaca", "sharegpt"])
