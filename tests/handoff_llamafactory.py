@@ -27,7 +27,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 pytest.importorskip("llamafactory", reason="LLaMA-Factory is not installed (CI runs this in .venv-llamafactory)")
 
 ROOT = Path(__file__).resolve().parents[1]
-MAIN = os.environ.get("MEDDIALOGUE_PYTHON", str(ROOT / ".venv" / "bin" / "python"))
+MAIN = os.path.abspath(os.environ.get("MEDDIALOGUE_PYTHON", ROOT / ".venv" / "bin" / "python"))   # not resolved: a venv's
 MIXTURES = ROOT / "meddialogue" / "data" / "mixtures"
 SHIPPED = ("guide_fixtures", "knowledge")
 SPLITS = ("train", "validation", "test")
