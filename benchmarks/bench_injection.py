@@ -11,7 +11,7 @@ from pathlib import Path
 
 from meddialogue.evaluation.redteam import redteam, redteam_prompts
 from meddialogue.safety.document_guard import DocumentGuard, injection_set
-from meddialogue.safety.guard import default_guard, guardrail_examples, unseen
+from meddialogue.safety.guard import guardrail_examples, query_guard, unseen
 from meddialogue.safety.phi import parse_phi_markup
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +43,7 @@ def row(name, m):
 
 
 def main():
-    base = default_guard()
+    base = query_guard()
     guards = {"today's guard": base, "DocumentGuard": DocumentGuard(base)}
     for name in ("heldout", "dev"):
         print(f"injection set {name} ({injection_set(name).name})")

@@ -13,7 +13,9 @@ from hypothesis import given, settings, strategies as st
 
 from meddialogue.core.config import TaskConfig
 from meddialogue.sources.conversations import DataPrep
-from meddialogue.safety.guard import DISCLAIMER, SAFE_RESPONSES, GuardedPipeline, assess_query, guardrail_examples, unseen
+from meddialogue.safety.document_guard import assess_query
+from meddialogue.safety.guard import DISCLAIMER, SAFE_RESPONSES, guardrail_examples, unseen
+from meddialogue.safety.guarded import GuardedPipeline
 from meddialogue.safety.phi import Surrogates, find_phi, parse_phi_markup, phi_scores, scrub_phi, scrub_phi_report
 from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task
 from meddialogue.sources.verify import verify_examples
@@ -74,7 +76,7 @@ def test_guardrail_on_held_out_prompts():
     keep = unseen([r["text"] for r in rows], train)
     assert sum(keep) >= 0.9 * len(rows)
     rows = [r for r, k in zip(rows, keep) if k]
-    from meddialogue.safety.guard import default_guard
+    from meddialogue.safety.document_guard import default_guard
     results = default_guard().assess_many([r["text"] for r in rows])
     risky = [a.risky for a, r in zip(results, rows) if r["label"] == "risky"]
     benign = [a.risky for a, r in zip(results, rows) if r["label"] == "benign"]

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from ..core.config import DataError
 from ..core.files import write_jsonl, write_text_atomic
-from ..safety.guard import GuardedPipeline, QueryGuard, default_guard
+from ..safety.document_guard import default_guard
+from ..safety.guard import QueryGuard
+from ..safety.guarded import GuardedPipeline
 
 # %% auto #0
 __all__ = ['looks_like_refusal', 'redteam_prompts', 'redteam']

@@ -157,12 +157,15 @@ def check(self: ChatService, body, authorization: str | None = None):
 def guard_first(self: ChatService, messages: list[dict], caller: str):
     """`(refusal text or None, messages to generate)`: the guarded route for one request."""
     if self.guarded is None: return None, messages
+    from meddialogue.safety.documents import with_data_prompt
     from meddialogue.safety.guard import with_safety_prompt
     last = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
     check = self.guarded.guard.assess_many([last])[0]
     if check.risky:
-        self.guarded.record("serve", last, check.response, "blocked", check.category, check.score, caller)
+        self.guarded.record("serve", last, check.response, "blocked", check.category, check.score, caller,
+                            getattr(check, "injections", ()))
         return check.response, messages
+    messages = with_data_prompt(messages)
     return None, with_safety_prompt(messages) if self.guarded.safety_prompt else messages
 
 @patch

@@ -82,7 +82,7 @@ def serve(source, host: str = "127.0.0.1", port: int = 8000, api_key: str | None
     pipeline, model_id = load_pipeline(source, **kwargs)
     shield = None
     if guarded:
-        from meddialogue.safety.guard import GuardedPipeline
+        from meddialogue.safety.guarded import GuardedPipeline
         shield = GuardedPipeline(pipeline, audit_log=audit_log or Path("audit.jsonl"))
     mode = ", guarded" if shield else ""
     print(f"serving {model_id} at http://{host}:{port}/v1 (OpenAI-compatible{mode}; Ctrl-C or SIGTERM stops)")
