@@ -390,8 +390,9 @@ def stages(recipe: Annotated[Path, typer.Argument(metavar="RECIPE", show_default
                                                              help="replay fractions to sweep, e.g. replay=0,1/256,1/16,1/4")] = None,
            model: _Model = None, seed: _Seed = None, sets: _Sets = None) -> dict:
     """Train in stages with replay of earlier stages; measure what each stage kept and gained; print the report."""
-    from meddialogue.recipes.experiment import parse_grid
-    from meddialogue.recipes.stages import load_recipe, run_stages, with_overrides, write_report
+    from meddialogue.core.overrides import parse_grid
+    from meddialogue.recipes.stage_recipe import load_recipe, with_overrides
+    from meddialogue.recipes.stages import run_stages
     settings = {k: parse_value(v) for k, v in (key_value(item) for item in sets or [])}
     chosen = with_overrides(load_recipe(recipe), model=model, seed=seed, settings=settings)
     summary = run_stages(chosen, out, parse_grid(grid))
@@ -540,7 +541,9 @@ def experiment(out: Annotated[Path, typer.Option(help="folder for every setting'
                notebook: Annotated[Optional[Path], typer.Option(help="the experiment notebook",
                                                                 show_default="conversational_vs_instruction.ipynb of the source tree, else of the package")] = None) -> str:
     """Conversational, single-turn and instruction fine-tuning over seeds and a grid (papermill); print the report."""
-    from meddialogue.recipes.experiment import parse_grid, parse_sets, report, run_experiment
+    from meddialogue.core.overrides import parse_grid, parse_sets
+    from meddialogue.recipes.experiment import run_experiment
+    from meddialogue.recipes.experiment_report import report
     fixed, trials = parse_sets(sets), parse_grid(grid)
     for key, flag in (("model", "--model"), ("seed", "--seeds")):
         if key in fixed or key in trials: raise ConfigError(f"give {key} with {flag}, not with --set or --grid")
