@@ -221,8 +221,10 @@ def train(task: _Task, data: _Data, out: Annotated[Path, typer.Option(help="run 
         run = trainer.train(mixture["train"], mixture.get("validation", []), out, resume=resume)
         say(f"mixture {data}: {len(mixture['train'])} training and {len(mixture.get('validation', []))} validation examples")
     else:
-        run = trainer.fit(read_table(data, encoding, sep, sheet), out, resume=resume)
-        say(trainer.prep.report.summary())
+        from meddialogue.sources.examples import load_examples
+        examples = load_examples(config, data, encoding=encoding, sep=sep, sheet=sheet)
+        run = trainer.train(examples.train, examples.validation, out, resume=resume)
+        say(examples.summary)
     loss = run["loss"]
     done = f"{run['backend']} backend ({run['backend_reason']}): {run['steps']} steps in {run['seconds']} s; "
     say(done + (f"validation loss {loss['first_validation']:.4f} -> {loss['last_validation']:.4f}" if loss["first_validation"] is not None
