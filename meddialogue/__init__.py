@@ -25,6 +25,7 @@ _EXPORTS = {
     "sources.roleplay": ("read_dialogues", "write_dialogues", "roleplay_examples"),
     "sources.patients": ("patient_scripts", "synthetic_roleplay"),
     "sources.dialogue_endpoint": ("generate_dialogues",),
+    "sources.examples": ("load_examples",),
     "modeling.chat": ("tokenize_conversation", "show_labels"),
     "modeling.models": ("load_model", "load_tokenizer"),
     "training.trainer": ("Trainer",),
@@ -37,7 +38,8 @@ _EXPORTS = {
     "generation.serve": ("chat_app", "Server"),
     "evaluation.roleplay_eval": ("evaluate_roleplay", "evaluate_roleplay_run"),
     "recipes.experiment": ("run_experiment",),
-    "recipes.stages": ("load_recipe", "run_stages"),
+    "recipes.stage_recipe": ("load_recipe",),
+    "recipes.stages": ("run_stages",),
     "recipes.facade": ("MedDialogue",),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -221,8 +221,10 @@ def train(task: _Task, data: _Data, out: Annotated[Path, typer.Option(help="run 
         run = trainer.train(mixture["train"], mixture.get("validation", []), out, resume=resume)
         say(f"mixture {data}: {len(mixture['train'])} training and {len(mixture.get('validation', []))} validation examples")
     else:
-        run = trainer.fit(read_table(data, encoding, sep, sheet), out, resume=resume)
-        say(trainer.prep.report.summary())
+        from meddialogue.sources.examples import load_examples
+        examples = load_examples(config, data, encoding=encoding, sep=sep, sheet=sheet)
+        run = trainer.train(examples.train, examples.validation, out, resume=resume)
+        say(examples.summary)
     loss = run["loss"]
     done = f"{run['backend']} backend ({run['backend_reason']}): {run['steps']} steps in {run['seconds']} s; "
     say(done + (f"validation loss {loss['first_validation']:.4f} -> {loss['last_validation']:.4f}" if loss["first_validation"] is not None
@@ -390,8 +392,9 @@ def stages(recipe: Annotated[Path, typer.Argument(metavar="RECIPE", show_default
                                                              help="replay fractions to sweep, e.g. replay=0,1/256,1/16,1/4")] = None,
            model: _Model = None, seed: _Seed = None, sets: _Sets = None) -> dict:
     """Train in stages with replay of earlier stages; measure what each stage kept and gained; print the report."""
-    from meddialogue.recipes.experiment import parse_grid
-    from meddialogue.recipes.stages import load_recipe, run_stages, with_overrides, write_report
+    from meddialogue.core.overrides import parse_grid
+    from meddialogue.recipes.stage_recipe import load_recipe, with_overrides
+    from meddialogue.recipes.stages import run_stages
     settings = {k: parse_value(v) for k, v in (key_value(item) for item in sets or [])}
     chosen = with_overrides(load_recipe(recipe), model=model, seed=seed, settings=settings)
     summary = run_stages(chosen, out, parse_grid(grid))
@@ -540,7 +543,9 @@ def experiment(out: Annotated[Path, typer.Option(help="folder for every setting'
                notebook: Annotated[Optional[Path], typer.Option(help="the experiment notebook",
                                                                 show_default="conversational_vs_instruction.ipynb of the source tree, else of the package")] = None) -> str:
     """Conversational, single-turn and instruction fine-tuning over seeds and a grid (papermill); print the report."""
-    from meddialogue.recipes.experiment import parse_grid, parse_sets, report, run_experiment
+    from meddialogue.core.overrides import parse_grid, parse_sets
+    from meddialogue.recipes.experiment import run_experiment
+    from meddialogue.recipes.experiment_report import report
     fixed, trials = parse_sets(sets), parse_grid(grid)
     for key, flag in (("model", "--model"), ("seed", "--seeds")):
         if key in fixed or key in trials: raise ConfigError(f"give {key} with {flag}, not with --set or --grid")

@@ -18,9 +18,15 @@ from safetensors.torch import load_file
 from meddialogue.modeling.chat import tokenize_conversations
 from meddialogue.sources.medsets import fixture, knowledge_rows, read_rows, to_examples
 from meddialogue.modeling.models import tiny_tokenizer
-from meddialogue.core.run_config import read_run
-from meddialogue.recipes.stages import load_recipe, plan_stages, recipe_path, replay_sample, run_stages, stage_examples
+from meddialogue.core.rundir import RunDir
+from meddialogue.recipes.stage_plan import plan_stages, replay_sample, stage_examples
+from meddialogue.recipes.stage_recipe import load_recipe, recipe_path
+from meddialogue.recipes.stages import run_stages
 from meddialogue.sources.synthetic import malnutrition_task_path
+
+
+def read_run(folder):
+    return RunDir(folder).read()
 
 
 def write_recipe(folder, continuation="merge_new", steps=(4, 3), replay="1/4", measure=None, **stage2):
