@@ -24,7 +24,7 @@ from ..text.formats import ResponseParseError, parse_response
 # %% auto #0
 __all__ = ['normalise_answer', 'token_f1', 'compliant_answer', 'score_items', 'ci_by_note', 'field_metrics', 'format_compliance',
            'drop_rate', 'robustness', 'seen_split', 'is_unseen', 'home_and_drop', 'compute_metrics',
-           'paired_comparison', 'load_run_task', 'write_evaluation', 'evaluate_run']
+           'paired_comparison', 'load_run_task', 'write_evaluation', 'read_evaluation', 'evaluate_run']
 
 # %% ../../nbs/evaluation/02_robustness.ipynb #5145fa62
 _PUNCT_END = re.compile(r"[\s.;:,!]+$")
@@ -270,6 +270,13 @@ def write_evaluation(rows: list[dict], metrics: dict, out, title: str) -> Path:
         if "confusion_matrix" in m: plot_confusion(m["confusion_matrix"], f, out / f"confusion_{f}.png")
     write_text_atomic(out / "report.md", report_markdown(metrics, title))
     return out
+
+# %% ../../nbs/evaluation/02_robustness.ipynb #5dfd2b7e
+def read_evaluation(folder) -> dict:
+    """The metrics of an evaluation folder (`metrics.json`, as `write_evaluation` wrote them)."""
+    path = Path(folder) / "metrics.json"
+    if not path.is_file(): raise MedDialogueError(f"{folder} is not an evaluation folder (no metrics.json)")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 # %% ../../nbs/evaluation/02_robustness.ipynb #bdd5573d
 def evaluate_run(run_dir, df, out, task=None, conversation=None, max_notes: int | None = None,

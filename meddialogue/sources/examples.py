@@ -5,6 +5,7 @@
 # %% ../../nbs/sources/12_examples.ipynb #0f43a763
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 

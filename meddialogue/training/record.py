@@ -18,7 +18,7 @@ from ..modeling.chat import template_hash
 from ..sources.conversations import exposure
 
 # %% auto #0
-__all__ = ['data_hash', 'package_versions', 'run_record', 'write_log']
+__all__ = ['data_hash', 'package_versions', 'run_record', 'write_log', 'read_log']
 
 # %% ../../nbs/training/08_record.ipynb #bb36cd2f
 def data_hash(examples) -> str:
@@ -69,3 +69,9 @@ def write_log(folder, steps: int, history: list[dict]) -> Path:
     path = Path(folder) / "trainer_state.json"
     write_text_atomic(path, json.dumps({"global_step": steps, "log_history": history}, indent=2) + "\n")
     return path
+
+# %% ../../nbs/training/08_record.ipynb #8776852f
+def read_log(folder) -> list[dict]:
+    """The logged lines of a run's log (`trainer_state.json`), oldest first; [] when the folder has none."""
+    path = Path(folder) / "trainer_state.json"
+    return json.loads(path.read_text(encoding="utf-8"))["log_history"] if path.is_file() else []
