@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['QueueFull', 'Batcher']
 
-# %% ../../nbs/generation/02_batcher.ipynb #5325aa75
+# %% ../../nbs/generation/02_batcher.ipynb #02ca7723
 import queue
 import threading
 import time
@@ -15,11 +15,33 @@ from fastcore.basics import patch
 
 from ..core.config import MedDialogueError
 
-# %% ../../nbs/generation/02_batcher.ipynb #9e449b25
+# %% ../../nbs/generation/02_batcher.ipynb #c3c1a0b7
 class QueueFull(MedDialogueError):
     """The batcher holds as many requests as it may; try again later."""
 
-# %% ../../nbs/generation/02_batcher.ipynb #429080f9
+# %% ../../nbs/generation/02_batcher.ipynb #c31b18d0
+def _take(batcher) -> list:
+    try: items = [batcher.queue.get(timeout=0.1)]
+    except queue.Empty: return []
+    deadline = time.monotonic() + batcher.wait
+    while len(items) < batcher.batch_size and (left := deadline - time.monotonic()) > 0:
+        try: items.append(batcher.queue.get(timeout=left))
+        except queue.Empty: break
+    return [item for item in items if item[2].set_running_or_notify_cancel()]
+
+def _run_batches(batcher):
+    while not batcher._stop.is_set():
+        items = _take(batcher)
+        for max_tokens in sorted({m for _, m, _ in items}):
+            group = [(msgs, fut) for msgs, m, fut in items if m == max_tokens]
+            batcher.batches.append(len(group))
+            try:
+                replies = batcher.pipeline.generate([msgs for msgs, _ in group], max_new_tokens=max_tokens)
+                for (_, fut), reply in zip(group, replies): fut.set_result(reply)
+            except Exception as e:
+                for _, fut in group: fut.set_exception(e)
+
+# %% ../../nbs/generation/02_batcher.ipynb #bd40e516
 class Batcher:
     """Generate queued chat requests together, in batches, on one worker thread; at most `max_pending` at a time."""
     def __init__(self, pipeline, wait: float = 0.02, batch_size: int | None = None, max_pending: int = 64):
@@ -27,7 +49,7 @@ class Batcher:
         self.max_pending, self.pending, self.batches = max_pending, 0, []
         self.queue: queue.Queue = queue.Queue()
         self._lock, self._stop = threading.Lock(), threading.Event()
-        self.worker = threading.Thread(target=self._run, daemon=True, name="meddialogue-batcher")
+        self.worker = threading.Thread(target=_run_batches, args=(self,), daemon=True, name="meddialogue-batcher")
         self.worker.start()
 
     def close(self):
@@ -35,7 +57,7 @@ class Batcher:
         self._stop.set()
         self.worker.join(timeout=5)
 
-# %% ../../nbs/generation/02_batcher.ipynb #a72ecea3
+# %% ../../nbs/generation/02_batcher.ipynb #06e1e4bb
 @patch
 def submit(self: Batcher, messages: list[dict], max_tokens: int) -> Future:
     """A future that resolves to the reply to `messages`; `QueueFull` when `max_pending` requests are pending."""
@@ -51,27 +73,3 @@ def submit(self: Batcher, messages: list[dict], max_tokens: int) -> Future:
 @patch
 def _release(self: Batcher):
     with self._lock: self.pending -= 1
-
-# %% ../../nbs/generation/02_batcher.ipynb #3df76ecd
-@patch
-def _take(self: Batcher) -> list:
-    try: items = [self.queue.get(timeout=0.1)]
-    except queue.Empty: return []
-    deadline = time.monotonic() + self.wait
-    while len(items) < self.batch_size and (left := deadline - time.monotonic()) > 0:
-        try: items.append(self.queue.get(timeout=left))
-        except queue.Empty: break
-    return [item for item in items if item[2].set_running_or_notify_cancel()]
-
-@patch
-def _run(self: Batcher):
-    while not self._stop.is_set():
-        items = self._take()
-        for max_tokens in sorted({m for _, m, _ in items}):
-            group = [(msgs, fut) for msgs, m, fut in items if m == max_tokens]
-            self.batches.append(len(group))
-            try:
-                replies = self.pipeline.generate([msgs for msgs, _ in group], max_new_tokens=max_tokens)
-                for (_, fut), reply in zip(group, replies): fut.set_result(reply)
-            except Exception as e:
-                for _, fut in group: fut.set_exception(e)

@@ -112,7 +112,7 @@ def default_guard() -> DocumentGuard:
 
 # %% ../../nbs/safety/07_document_guard.ipynb #f066a621
 def assess_query(text: str) -> DocumentAssessment:
-    """Is `text` a risky medical query, or does it hide instructions in pasted text? `.risky`, `.category`, `.response`."""
+    """Is `text` a risky query, or does it hide instructions in pasted text? `.risky`, `.category`, `.response`."""
     return default_guard().assess(text)
 
 # %% ../../nbs/safety/07_document_guard.ipynb #62c4490d

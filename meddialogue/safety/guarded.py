@@ -55,7 +55,8 @@ def _append_line(path: Path, entry: dict):
 # %% ../../nbs/safety/08_guarded.ipynb #9736ba61
 class GuardedPipeline:
     """An `InferencePipeline` behind the risky-query guardrail, with disclaimers, a safety prompt and an audit log."""
-    def __init__(self, pipeline, guard: QueryGuard | DocumentGuard | None = None, audit_log=None, disclaimer: bool = True,
+    def __init__(self, pipeline, guard: QueryGuard | DocumentGuard | None = None, audit_log=None,
+                 disclaimer: bool = True,
                  safety_prompt: bool = True):
         guard = guard or default_guard()
         self.pipeline, self.guard = pipeline, guard if isinstance(guard, DocumentGuard) else DocumentGuard(guard)
