@@ -18,6 +18,7 @@ from meddialogue.evaluation.benchmark import TASKS, lm_eval_task  # noqa: E402
 from meddialogue.modeling.models import tiny_model  # noqa: E402
 from meddialogue.sources.medsets import fixture  # noqa: E402
 from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task  # noqa: E402
+from meddialogue.sources.examples import load_examples  # noqa: E402
 from meddialogue.training.trainer import Trainer  # noqa: E402
 
 CHOSEN = ("pubmedqa", "mmlu_anatomy")
@@ -30,7 +31,8 @@ def lora_run(tmp_path) -> tuple[Path, Path]:
     model.save_pretrained(base); tok.save_pretrained(base)
     config = RunConfig(*malnutrition_task()).update(model=str(base), lora_r=4, max_steps=2, batch_size=4, learning_rate=2e-2,
                                                     seed=0, max_length=1024, report_to="none")
-    Trainer(config).fit(malnutrition_data(n_patients=8, seed=0), run, progress=False)
+    examples = load_examples(config, malnutrition_data(n_patients=8, seed=0))
+    Trainer(config).train(examples.train, examples.validation, run, progress=False)
     assert (run / "adapter" / "adapter_config.json").is_file()
     return base, run
 

@@ -19,6 +19,7 @@ pytest.importorskip("peft")
 from meddialogue.core.run_config import RunConfig  # noqa: E402
 from meddialogue.modeling.models import tiny_model  # noqa: E402
 from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task  # noqa: E402
+from meddialogue.sources.examples import load_examples  # noqa: E402
 from meddialogue.training.trainer import Trainer  # noqa: E402
 
 SECTIONS = ("## Trained on", "## Intended use", "## Limits", "## Not a medical device", "## How to load")
@@ -47,7 +48,8 @@ def test_every_run_folder_and_merged_export_has_a_hub_model_card(method, tmp_pat
     model.save_pretrained(base); tok.save_pretrained(base)
     config = RunConfig(*malnutrition_task()).update(model=str(base), method=method, lora_r=4, max_steps=2, batch_size=4,
                                                     seed=0, max_length=1024, report_to="none")
-    Trainer(config).fit(malnutrition_data(n_patients=8, seed=0), run_dir, progress=False)
+    examples = load_examples(config, malnutrition_data(n_patients=8, seed=0))
+    Trainer(config).train(examples.train, examples.validation, run_dir, progress=False)
     from meddialogue.core.rundir import RunDir
     record = RunDir(run_dir).read()
     check_card(run_dir, str(base), "peft" if method == "lora" else "transformers", record)

