@@ -263,6 +263,24 @@ def test_train_applies_task_then_sets_then_flags(trained):
     assert (config.training.batch_size, config.training.learning_rate, config.adapter.r, config.model.name) == (4, 1e-3, 4, "tiny")
 
 
+def test_train_on_a_prepared_folder_trains_on_what_prepare_wrote(trained, capsys, tmp_path):
+    """`prepare` then `train` on its folder: the same examples (run.json's data sha256) and the same adapter bytes
+    as `train` on the table, with the same flags."""
+    run_dir, data = trained
+    task = malnutrition_task_path()
+    assert call(capsys, "prepare", task, data, "--out", tmp_path / "prepared")[0] == 0
+    status, out, err = call(capsys, "train", task, tmp_path / "prepared", "--out", tmp_path / "run", "--model", "tiny",
+                            "--max-steps", "2", "--set", "max_steps=7", "--set", "batch_size=4",
+                            "--set", "learning_rate=1e-3", "--set", "r=4")
+    assert status == 0, err
+    from meddialogue.core.rundir import RunDir
+    table, folder = RunDir(run_dir).record, RunDir(tmp_path / "run").record
+    assert folder["data"]["sha256"] == table["data"]["sha256"]
+    assert folder["data"]["train_examples"] == table["data"]["train_examples"]
+    for name in ("adapter_model.safetensors", "adapter_config.json"):
+        assert (tmp_path / "run" / "adapter" / name).read_bytes() == (run_dir / "adapter" / name).read_bytes(), name
+
+
 def test_infer_comma_separated_fields(trained, capsys):
     run_dir, _ = trained
     status, out, err = call(capsys, "infer", run_dir, "--note", "BMI-for-age z -2.4.", "--ask", "aspen_severity, follow_up",
@@ -286,7 +304,7 @@ def test_export_writes_merged_and_prints_only_paths_it_wrote(trained, capsys, tm
     assert (merged / "config.json").is_file() and any(merged.glob("*.safetensors"))
     serve = out.strip().splitlines()[-1].split()
     assert serve[:3] == ["vllm", "serve", str(merged)] and serve[3] == "--chat-template"
-    assert Path(serve[2]).is_dir() and Path(serve[4]).is_file()
+    assert Path(serve[2]).is_dir() and Path(serve[4]).is_file() and serve[5:] == ["--dtype", "float32"]
     status, out, err = call(capsys, "export", run_dir, "--out", tmp_path / "served")
     assert status == 0 and out.strip().splitlines()[-1].split()[2] == str(tmp_path / "served")
     status, out, err = call(capsys, "export", run_dir, "--out", tmp_path / "gguf", "--gguf", "q4_k_m")   # no CUDA GPU in the tests
