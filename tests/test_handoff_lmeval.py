@@ -14,7 +14,8 @@ pytest.importorskip("lm_eval")
 pytest.importorskip("peft")
 
 from meddialogue.core.run_config import RunConfig  # noqa: E402
-from meddialogue.evaluation.benchmark import TASKS, lm_eval_task  # noqa: E402
+from meddialogue.evaluation.benchmark_tasks import TASKS  # noqa: E402
+from meddialogue.evaluation.lm_eval_harness import lm_eval_task  # noqa: E402
 from meddialogue.modeling.models import tiny_model  # noqa: E402
 from meddialogue.sources.medsets import fixture  # noqa: E402
 from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task  # noqa: E402

@@ -19,7 +19,7 @@ from ..modeling.models import pad_token_id
 from ..modeling.sharding import (Sharding, check_sharding, deepspeed_config, full_parameters, shard_with_fsdp,
                                            sharding_from_env, start_deepspeed)
 from .batching import BatchPlan, collate, encode_examples, trained_token_count
-from .checkpoints import resume_checkpoint, write_checkpoint
+from .checkpoints import resume_checkpoint, sort_adapter_config, write_checkpoint
 from .card import write_model_card
 from .curves import plot_losses
 from .distributed import process_group, sum_gradients, sum_over_processes, world_and_rank
@@ -213,6 +213,7 @@ def _finish(self: Trainer, run: RunDir, model, tok, template, backend, reason, e
     if kind == "deepspeed": model = model.module
     if main:
         model.save_pretrained(weights, **({"state_dict": whole} if whole is not None else {}))
+        sort_adapter_config(weights)   # PEFT writes its target modules in set order, which varies by process
         tok.save_pretrained(run.path)
         write_log(run.path, total, history)
     launch = {"processes": world_and_rank(self.acc)[0], "sharding": {"kind": kind, **self.sharding.options},
