@@ -130,7 +130,7 @@ def test_validation_loss_falls_and_the_run_is_complete(data, tmp_path):
     assert run["loss"]["last_validation"] < run["loss"]["first_validation"] - 0.5
     names = sorted(p.name for p in (tmp_path / "run").iterdir())
     tensorboard = importlib.util.find_spec("tensorboard") is not None           # report_to auto: TensorBoard when installed
-    assert names == sorted(["chat_template.jinja", "loss_curve.png", "model", "run.json", "tokenizer.json", "tokenizer_config.json",
+    assert names == sorted(["README.md", "chat_template.jinja", "loss_curve.png", "model", "run.json", "tokenizer.json", "tokenizer_config.json",
                             "trainer_state.json", *(["logs"] if tensorboard else [])])
     assert run["tracking"]["report_to"] == ("tensorboard" if tensorboard else "none")
     assert run["chat_template"]["sha256_16"] and run["data"]["sha256"] and run["versions"]["torch"]
