@@ -6,7 +6,7 @@
 __all__ = ['ServeLimits', 'model_context', 'error_response', 'check_messages', 'unsupported', 'requested_tokens', 'fit_reply',
            'key_problem', 'caller_id', 'cut_at_stop', 'completion_body', 'ChatService', 'chat_app']
 
-# %% ../../nbs/generation/03_chat_api.ipynb #4c95659e
+# %% ../../nbs/generation/03_chat_api.ipynb #6f8da05a
 import asyncio
 import hashlib
 import hmac
@@ -19,7 +19,7 @@ from fastcore.basics import patch
 from .batcher import Batcher, QueueFull
 from ..modeling.chat import render
 
-# %% ../../nbs/generation/03_chat_api.ipynb #e46ca701
+# %% ../../nbs/generation/03_chat_api.ipynb #545d693a
 @dataclass(frozen=True)
 class ServeLimits:
     """What a served model allows: context, reply length, pending requests, waiting time, and the API key."""
@@ -29,7 +29,7 @@ class ServeLimits:
     request_timeout: float = 300.0
     api_key: str | None = None
 
-# %% ../../nbs/generation/03_chat_api.ipynb #4afd2abc
+# %% ../../nbs/generation/03_chat_api.ipynb #9ff32be8
 def model_context(pipeline, limits: ServeLimits) -> int | None:
     """The tokens the served model takes: the limit's `context`, else the model's, else the tokenizer's."""
     if limits.context: return limits.context
@@ -38,7 +38,7 @@ def model_context(pipeline, limits: ServeLimits) -> int | None:
     length = getattr(pipeline.tokenizer, "model_max_length", None)
     return int(length) if length and length < 10_000_000 else None
 
-# %% ../../nbs/generation/03_chat_api.ipynb #f89bbea2
+# %% ../../nbs/generation/03_chat_api.ipynb #32a94d9a
 _TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 404: "invalid_request_error",
           429: "rate_limit_exceeded", 504: "timeout"}
 
@@ -49,7 +49,7 @@ def error_response(status: int, message: str, code: str = "invalid_request", ret
     headers = {"Retry-After": str(retry_after)} if retry_after else None
     return JSONResponse(body, status_code=status, headers=headers)
 
-# %% ../../nbs/generation/03_chat_api.ipynb #716c1fb2
+# %% ../../nbs/generation/03_chat_api.ipynb #4bd0785f
 def check_messages(messages) -> str | None:
     """Why `messages` cannot be answered, or None."""
     if not isinstance(messages, list) or not messages: return "messages must be a non-empty list"
@@ -60,7 +60,7 @@ def check_messages(messages) -> str | None:
         if not m["content"].strip(): return f"messages[{i}] has empty content"
     return None
 
-# %% ../../nbs/generation/03_chat_api.ipynb #ca8bb01a
+# %% ../../nbs/generation/03_chat_api.ipynb #ea72c89e
 def unsupported(body: dict) -> str | None:
     """Why this server cannot honour a request's options, or None."""
     temperature = body.get("temperature")
@@ -73,7 +73,7 @@ def unsupported(body: dict) -> str | None:
         return "response_format other than text is not supported by this server (no constrained decoding)"
     return None
 
-# %% ../../nbs/generation/03_chat_api.ipynb #8e749b4d
+# %% ../../nbs/generation/03_chat_api.ipynb #f65b0195
 def requested_tokens(body: dict, default: int) -> int | str:
     """The reply length a request asks for (`max_completion_tokens` or `max_tokens`), or why it is invalid."""
     key = "max_completion_tokens" if body.get("max_completion_tokens") is not None else "max_tokens"
@@ -83,7 +83,7 @@ def requested_tokens(body: dict, default: int) -> int | str:
         return f"{key} must be a whole number of at least 1, got {value!r}"
     return value
 
-# %% ../../nbs/generation/03_chat_api.ipynb #26ecf2b3
+# %% ../../nbs/generation/03_chat_api.ipynb #baf79e27
 def fit_reply(prompt_tokens: int, asked: int, context: int | None, cap: int | None) -> tuple[int, str | None]:
     """`(reply tokens allowed, None)`, or `(0, why)` when the prompt leaves no room in the context."""
     if context is not None and prompt_tokens >= context:
@@ -92,7 +92,7 @@ def fit_reply(prompt_tokens: int, asked: int, context: int | None, cap: int | No
     allowed = min(asked, cap or asked, (context - prompt_tokens) if context is not None else asked)
     return allowed, None
 
-# %% ../../nbs/generation/03_chat_api.ipynb #b692aed6
+# %% ../../nbs/generation/03_chat_api.ipynb #167020d0
 def key_problem(header: str | None, api_key: str | None) -> str | None:
     """Why a request's `Authorization` header does not carry the server's key, or None."""
     if api_key is None: return None
@@ -100,20 +100,20 @@ def key_problem(header: str | None, api_key: str | None) -> str | None:
     if not given: return "this server needs an API key: send Authorization: Bearer KEY"
     return None if hmac.compare_digest(given.encode(), api_key.encode()) else "Incorrect API key provided"
 
-# %% ../../nbs/generation/03_chat_api.ipynb #a6b48716
+# %% ../../nbs/generation/03_chat_api.ipynb #09070859
 def caller_id(header: str | None, host: str | None) -> str:
     """Who asked, for the audit log: the client address and a short hash of the key it sent."""
     key = (header or "").removeprefix("Bearer ").strip()
     return f"{host or 'unknown'}" + (f" key:{hashlib.sha256(key.encode()).hexdigest()[:8]}" if key else "")
 
-# %% ../../nbs/generation/03_chat_api.ipynb #aa3765e9
+# %% ../../nbs/generation/03_chat_api.ipynb #aeffa848
 def cut_at_stop(text: str, stop) -> tuple[str, bool]:
     """`text` cut at the first `stop` string, and whether one cut it."""
     stops = [stop] if isinstance(stop, str) else list(stop or [])
     cuts = [text.index(s) for s in stops if isinstance(s, str) and s and s in text]
     return (text[:min(cuts)], True) if cuts else (text, False)
 
-# %% ../../nbs/generation/03_chat_api.ipynb #a7d0bc4f
+# %% ../../nbs/generation/03_chat_api.ipynb #8d054e25
 def completion_body(model_id: str, reply: str, prompt: int, completion: int, finish: str) -> dict:
     """An OpenAI `chat.completion` object."""
     return {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "object": "chat.completion", "created": int(time.time()),
@@ -121,7 +121,7 @@ def completion_body(model_id: str, reply: str, prompt: int, completion: int, fin
             "choices": [{"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": finish}],
             "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}}
 
-# %% ../../nbs/generation/03_chat_api.ipynb #192a69ec
+# %% ../../nbs/generation/03_chat_api.ipynb #9183a66d
 class ChatService:
     """Answer OpenAI chat requests with `pipeline` as model `model_id`, within `limits`, optionally guarded."""
     def __init__(self, pipeline, model_id: str, limits: ServeLimits | None = None, guarded=None, wait: float = 0.02):
@@ -136,7 +136,7 @@ class ChatService:
 
     def close(self): self.batcher.close()
 
-# %% ../../nbs/generation/03_chat_api.ipynb #c29d7a61
+# %% ../../nbs/generation/03_chat_api.ipynb #32073289
 @patch
 def check(self: ChatService, body, authorization: str | None = None):
     """`(messages, reply tokens allowed)` for a request body, or an OpenAI error response."""
@@ -154,7 +154,7 @@ def check(self: ChatService, body, authorization: str | None = None):
     allowed, why = fit_reply(prompt, asked, self.context, self.limits.max_tokens)
     return error_response(400, why, "context_length_exceeded") if why else (messages, allowed)
 
-# %% ../../nbs/generation/03_chat_api.ipynb #e998a000
+# %% ../../nbs/generation/03_chat_api.ipynb #5dcbe2e9
 @patch
 def guard_first(self: ChatService, messages: list[dict], caller: str):
     """`(refusal text or None, messages to generate)`: the guarded route for one request."""
@@ -170,7 +170,7 @@ def guard_first(self: ChatService, messages: list[dict], caller: str):
     messages = with_data_prompt(messages)
     return None, with_safety_prompt(messages) if self.guarded.safety_prompt else messages
 
-# %% ../../nbs/generation/03_chat_api.ipynb #68c41ed8
+# %% ../../nbs/generation/03_chat_api.ipynb #1949b65c
 @patch
 def guard_after(self: ChatService, messages: list[dict], reply: str, caller: str) -> str:
     """The reply as shown (with the disclaimer when guarded), logged."""
@@ -181,7 +181,7 @@ def guard_after(self: ChatService, messages: list[dict], reply: str, caller: str
     self.guarded.record("serve", last, shown, "answered", "benign", 0.0, caller)
     return shown
 
-# %% ../../nbs/generation/03_chat_api.ipynb #fdd187a8
+# %% ../../nbs/generation/03_chat_api.ipynb #45b960ad
 @patch
 async def answer(self: ChatService, body: dict, messages: list[dict], allowed: int, caller: str = "unknown"):
     """The completion for a checked request, or an OpenAI error response."""
@@ -201,7 +201,7 @@ async def answer(self: ChatService, body: dict, messages: list[dict], allowed: i
     prompt = self.count(render(to_generate, self.pipeline.tokenizer, add_generation_prompt=True))
     return completion_body(self.model_id, self.guard_after(messages, reply, caller), prompt, completion, finish)
 
-# %% ../../nbs/generation/03_chat_api.ipynb #183f53aa
+# %% ../../nbs/generation/03_chat_api.ipynb #e503448e
 def chat_app(pipeline, model_id: str, wait: float = 0.02, limits: ServeLimits | None = None, guarded=None):
     """A FastAPI app serving `pipeline` as the OpenAI model `model_id`, within `limits`, optionally guarded."""
     from fastapi import FastAPI, Request   # the handlers' annotations must be the class itself: no postponed ones
