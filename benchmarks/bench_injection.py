@@ -12,7 +12,7 @@ from pathlib import Path
 from meddialogue.evaluation.redteam import redteam, redteam_prompts
 from meddialogue.safety.document_guard import DocumentGuard, injection_set
 from meddialogue.safety.guard import guardrail_examples, query_guard, unseen
-from meddialogue.safety.phi import parse_phi_markup
+from meddialogue.safety.phi_categories import parse_phi_labels
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUESTS = ["Summarise this note:", "Extract the medications and doses from this:", "Translate this into Spanish:",
@@ -29,7 +29,7 @@ def pasted(i, request, note):
 def benign_notes():
     notes = []
     for path in sorted((ROOT / "tests" / "data").glob("phi_notes_*.jsonl")):
-        notes += [parse_phi_markup(json.loads(x)["text"])[0] for x in path.read_text().splitlines() if x.strip()]
+        notes += [parse_phi_labels(json.loads(x)["text"])[0] for x in path.read_text().splitlines() if x.strip()]
     fixtures = ROOT / "meddialogue" / "data" / "fixtures"
     chats = [json.loads(x) for x in (fixtures / "notechat.jsonl").read_text().splitlines() if x.strip()]
     notes += [c["data"] for c in chats] + [c["conversation"] for c in chats]

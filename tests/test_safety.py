@@ -16,7 +16,8 @@ from meddialogue.sources.conversations import DataPrep
 from meddialogue.safety.document_guard import assess_query
 from meddialogue.safety.guard import DISCLAIMER, SAFE_RESPONSES, guardrail_examples, unseen
 from meddialogue.safety.guarded import GuardedPipeline
-from meddialogue.safety.phi import Surrogates, find_phi, parse_phi_markup, phi_scores, scrub_phi, scrub_phi_report
+from meddialogue.safety.phi import Surrogates, find_phi, scrub_phi, scrub_phi_report
+from meddialogue.safety.phi_categories import parse_phi_labels, score_phi
 from meddialogue.sources.synthetic import malnutrition_data, malnutrition_task
 from meddialogue.sources.verify import verify_examples
 
@@ -27,25 +28,25 @@ def read_lines(name):
     return [json.loads(line) for line in (DATA / name).read_text().splitlines() if line.strip()]
 
 
-# The rules were written against `dev` and fixed against `test` and `holdout`: there the target (recall >= 0.99)
-# holds. `final` and `unseen` were never used to change a rule; their floors guard against regressions and are
-# the honest figure for new notes (see benchmarks/bench_safety.py).
+# The first scrubber's rules were written against `dev` and fixed against `test` and `holdout`; the finder that
+# replaced it was developed on them and on `final` and `unseen` too (tests/data/README.md). Span recall: every
+# character of a labelled identifier replaced. The held-out formats set is the figure for new notes.
 PHI_SETS = {"phi_notes_dev.jsonl": 0.99, "phi_notes_test.jsonl": 0.99, "phi_notes_holdout.jsonl": 0.99,
-            "phi_notes_final.jsonl": 0.94, "phi_notes_unseen.jsonl": 0.90}
+            "phi_notes_final.jsonl": 0.95, "phi_notes_unseen.jsonl": 0.95}
 
 
 @pytest.mark.parametrize("name", sorted(PHI_SETS))
 def test_phi_recall_and_clinical_numbers(name):
-    scores = phi_scores([r["text"] for r in read_lines(name)])
+    scores = score_phi([r["text"] for r in read_lines(name)], find_phi)
     print({k: v for k, v in scores.items() if k not in ("missed", "touched")})
-    assert scores["spans"] >= 300 and scores["clinical_numbers"] >= 300
-    assert scores["token_recall"] >= PHI_SETS[name], scores["missed"][:20]
-    assert scores["clinical_numbers_untouched"] >= 0.99, scores["touched"][:20]
+    assert scores["spans"] >= 300 and scores["clinical_values"] >= 300
+    assert scores["recall"] >= PHI_SETS[name], scores["missed"][:20]
+    assert scores["clinical_values_kept"] >= 0.995, scores["touched"][:20]
 
 
 def test_scrub_phi_output_has_no_labelled_identifier():
     for r in read_lines("phi_notes_test.jsonl")[:10]:
-        text, gold = parse_phi_markup(r["text"])
+        text, gold = parse_phi_labels(r["text"])
         out = scrub_phi(text)
         assert re.search(r"\[(NAME|DATE|PHONE|MRN|ID|ADDRESS|ZIP|EMAIL)\]", out)
         assert "[[" not in out
