@@ -1,43 +1,108 @@
-"""Safety figures: PHI recall and clinical numbers untouched on the labelled notes, scrubbing speed, and the
-guardrail's recall and false-positive rate on held-out prompts (never its own training examples).
+"""Safety figures: PHI recall per category on every labelled set and on the held-out formats set, clinical numbers
+kept, scrubbing speed against the rule-table scrubber it replaced (measured in the same run), and the guardrail's
+recall and false-positive rate on held-out prompts (never its own training examples).
 
-    python benchmarks/bench_safety.py
+    python benchmarks/bench_safety.py [--reference COMMIT]
 """
+import argparse
 import json
+import multiprocessing
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
+from io import BytesIO
 from pathlib import Path
 
 from meddialogue.safety.guard import QueryGuard, guardrail_examples, unseen
-from meddialogue.safety.phi import find_phi, parse_phi_markup, phi_scores
+from meddialogue.safety.phi import find_phi
+from meddialogue.safety.phi_categories import SAFE_HARBOR, parse_phi_labels, score_phi
 from meddialogue.evaluation.redteam import redteam
 
-DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
-SETS = [("dev", "phi_notes_dev.jsonl", "rules written on it"), ("test", "phi_notes_test.jsonl", "rules fixed on it"),
-        ("holdout", "phi_notes_holdout.jsonl", "rules fixed on it"), ("final", "phi_notes_final.jsonl", "rules fixed on it after this figure"),
-        ("unseen", "phi_notes_unseen.jsonl", "never used to change a rule")]
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+REFERENCE = "b896108"  # the last commit with the rule-table scrubber (safety.phi's pattern tables and phi_names)
+SETS = [("dev", "rules of the first scrubber written on it; the finder developed on it"),
+        ("test", "the finder developed on it"), ("holdout", "the finder developed on it"),
+        ("final", "the finder developed on it"), ("unseen", "the finder developed on it"),
+        ("heldout_formats", "frozen before the finder existed; nothing fitted to it (tests/data/README.md)")]
 
 
 def lines(name):
-    return [json.loads(x) for x in (DATA / name).read_text().splitlines() if x.strip()]
+    return [json.loads(x)["text"] for x in (DATA / f"phi_notes_{name}.jsonl").read_text().splitlines() if x.strip()]
 
 
-def phi():
-    print("PHI scrubbing (token recall = labelled identifier tokens replaced; untouched = clinical numbers left as written)")
-    for label, name, role in SETS:
-        if not (DATA / name).is_file(): continue
-        s = phi_scores([r["text"] for r in lines(name)])
+def recall():
+    print("PHI recall (an identifier counts when every letter and digit of it is replaced); clinical numbers kept")
+    for name, role in SETS:
+        s = score_phi(lines(name), find_phi)
         weakest = min(s["recall_by_type"].items(), key=lambda kv: kv[1])
-        print(f"  {label:8} {s['notes']:3} notes {s['spans']:4} identifiers  token recall {s['token_recall']:.4f}  "
-              f"span recall {s['span_recall']:.4f}  precision {s['precision']:.3f}  clinical numbers untouched "
-              f"{s['clinical_numbers_untouched']:.4f} of {s['clinical_numbers']}  weakest type {weakest[0]} {weakest[1]:.3f}  ({role})")
-    texts = [parse_phi_markup(r["text"])[0] for _, name, _ in SETS if (DATA / name).is_file() for r in lines(name)]
-    find_phi(texts[0])  # load the word lists
-    start = time.perf_counter()
-    for _ in range(3):
+        print(f"  {name:15} {s['notes']:3} notes {s['spans']:4} identifiers  recall {s['recall']:.4f}  precision "
+              f"{s['precision']:.3f}  clinical numbers kept {s['clinical_values_kept']:.4f} of {s['clinical_values']}"
+              f"  weakest {weakest[0]} {weakest[1]:.3f}  ({role})")
+    s = score_phi(lines("heldout_formats"), find_phi)
+    print("  held-out formats, per Safe Harbor category (identifiers, recall):")
+    for cat, r in s["recall_by_category"].items():
+        print(f"    {cat} {SAFE_HARBOR[cat][0][:60]:60} {s['spans_by_category'][cat]:4}  {r:.4f}")
+    print("  per type: " + ", ".join(f"{k} {v:.3f}" for k, v in s["recall_by_type"].items()))
+    for kind, text, around in s["missed"]: print(f"    missed {kind}: {text!r} in {around!r}")
+
+
+def _time_all(texts, repeats=3):
+    find_phi(texts[0])
+    runs = []
+    for _ in range(repeats):
+        start = time.perf_counter()
         for t in texts: find_phi(t)
-    took = time.perf_counter() - start
-    words = sum(len(t.split()) for t in texts) * 3
-    print(f"  speed: {3 * len(texts) / took:.0f} notes/s, {words / took:.0f} words/s")
+        runs.append(len(texts) / (time.perf_counter() - start))
+    return statistics.median(runs)
+
+
+REFERENCE_TIMER = """
+import json, statistics, sys, time
+sys.path.insert(0, sys.argv[1])
+from meddialogue.safety.phi import find_phi
+texts = json.load(open(sys.argv[2])); find_phi(texts[0]); runs = []
+for _ in range(3):
+    start = time.perf_counter()
+    for t in texts: find_phi(t)
+    runs.append(len(texts) / (time.perf_counter() - start))
+print(statistics.median(runs))
+"""
+
+
+def reference_speed(texts, commit):
+    """Notes/s of the scrubber at `commit`, unpacked from git and run in its own process on the same texts."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "meddialogue"], capture_output=True)
+    if archive.returncode: return None
+    with tempfile.TemporaryDirectory() as d:
+        tarfile.open(fileobj=BytesIO(archive.stdout)).extractall(d, filter="data")
+        (Path(d) / "texts.json").write_text(json.dumps(texts))
+        out = subprocess.run([sys.executable, "-c", REFERENCE_TIMER, d, str(Path(d) / "texts.json")],
+                             capture_output=True, text=True, cwd=d)
+        return float(out.stdout.strip()) if out.returncode == 0 else None
+
+
+def _chunk(texts):
+    for t in texts: find_phi(t)
+    return len(texts)
+
+
+def speed(reference):
+    texts = [parse_phi_labels(t)[0] for name, _ in SETS for t in lines(name)]
+    ours = _time_all(texts)
+    ref = reference_speed(texts, reference)
+    words = sum(len(t.split()) for t in texts)
+    print(f"PHI scrubbing speed on {len(texts)} notes ({words / len(texts):.0f} words each), median of 3, one process:")
+    print(f"  this scrubber {ours:.0f} notes/s; the scrubber at {reference} "
+          + (f"{ref:.0f} notes/s; ratio {ours / ref:.2f}x" if ref else "could not be unpacked (no git history?)"))
+    with multiprocessing.get_context("fork").Pool(2, initializer=find_phi, initargs=(texts[0],)) as pool:
+        start = time.perf_counter()
+        done = sum(pool.map(_chunk, [texts[i::8] for i in range(8)] * 3))
+        both = done / (time.perf_counter() - start)
+    print(f"  two processes (2 cores): {both:.0f} notes/s")
 
 
 def guardrail():
@@ -45,7 +110,7 @@ def guardrail():
     start = time.perf_counter()
     guard = QueryGuard(texts, labels)
     fit = time.perf_counter() - start
-    rows = lines("guardrail_heldout.jsonl")
+    rows = [json.loads(x) for x in (DATA / "guardrail_heldout.jsonl").read_text().splitlines() if x.strip()]
     keep = unseen([r["text"] for r in rows], texts)
     rows = [r for r, k in zip(rows, keep) if k]
     results = guard.assess_many([r["text"] for r in rows])
@@ -68,5 +133,10 @@ def guardrail():
 
 
 if __name__ == "__main__":
-    phi()
-    guardrail()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reference", default=REFERENCE, help="the commit whose scrubber is the speed reference")
+    ap.add_argument("--only", choices=["recall", "speed", "guardrail"], help="one part only")
+    args = ap.parse_args()
+    if args.only in (None, "recall"): recall()
+    if args.only in (None, "speed"): speed(args.reference)
+    if args.only in (None, "guardrail"): guardrail()
