@@ -33,15 +33,21 @@ def test_experiment_tiny_three_arms_two_seeds(tmp_path):
     assert families.query("family == 'heldout'")["seen"].isna().all()          # no arm saw the held-out prompts
     assert (out / "comparison.png").is_file() and (out / "results.parquet").is_file()
     comparisons = pd.read_csv(out / "comparisons.csv")
-    assert list(comparisons["question"]) == ["RQ1", "RQ2", "diversity"] * 2
+    assert list(comparisons["question"]) == ["RQ1", "RQ2", "diversity"] * 4      # content, then form, per seed
+    assert list(comparisons["measure"]) == (["content"] * 3 + ["form"] * 3) * 2
     assert {"difference", "ci_low", "ci_high", "mcnemar_p", "items", "notes"} <= set(comparisons.columns)
+    assert "On content (the gold value stated in any form): " in report and "On form (the exact value" in report
+    assert arms["content_unseen"].between(0, 1).all()
     predictions = {arm: [json.loads(l) for l in (out / "seed-0" / arm / "eval" / "predictions.jsonl").read_text().splitlines()]
                    for arm in ("conversational", "single_turn", "instruction")}
     headline = {(r["id"], r["family"], r["variant"], r["field"]) for r in predictions["instruction"] if r["seen"] == []}
     for rows in predictions.values():                  # the headline counts only prompts unseen by every arm
         headline &= {(r["id"], r["family"], r["variant"], r["field"]) for r in rows if r["family"] != "home" and r["seen"] == []}
     assert headline and {k[1] for k in headline} == {"heldout"}
-    assert comparisons.query("setting == 'seed-0' and question == 'RQ1'")["items"].item() == len(headline)
+    for measure in ("content", "form"):
+        assert comparisons.query(f"setting == 'seed-0' and question == 'RQ1' and measure == '{measure}'")["items"].item() == len(headline)
+    outcomes = {r["outcome"] for rows in predictions.values() for r in rows}
+    assert outcomes and all(r["content"] in (True, False) for rows in predictions.values() for r in rows)
 
 
 def run_tiny(out, *extra):
