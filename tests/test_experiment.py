@@ -29,12 +29,14 @@ def test_experiment_tiny_three_arms_two_seeds(tmp_path):
         reference = rows.iloc[0]
         assert (rows["tokens_trained"] >= reference["tokens_trained"]).all()
     families = pd.read_csv(out / "families.csv")
-    assert set(families["family"]) == {"canonical", "template", "style", "format", "heldout", "typo", "turn", "note_position"}
+    assert set(families["family"]) == {"canonical", "template", "style", "format", "heldout", "new_phrasing", "new_format",
+                                      "typo", "turn", "note_position"}
     assert families.query("family == 'heldout'")["seen"].isna().all()          # no arm saw the held-out prompts
     assert (out / "comparison.png").is_file() and (out / "results.parquet").is_file()
     comparisons = pd.read_csv(out / "comparisons.csv")
-    assert list(comparisons["question"]) == ["RQ1", "RQ2", "diversity"] * 4      # content, then form, per seed
-    assert list(comparisons["measure"]) == (["content"] * 3 + ["form"] * 3) * 2
+    assert list(comparisons["question"]) == ["RQ1", "RQ2", "diversity"] * 12     # content, then form, per factor and seed
+    assert list(comparisons["measure"]) == (["content"] * 3 + ["form"] * 3) * 6
+    assert list(comparisons["factor"].drop_duplicates()) == ["new phrasing", "new format", "both"]
     assert {"difference", "ci_low", "ci_high", "mcnemar_p", "items", "notes"} <= set(comparisons.columns)
     assert "On content (the gold value stated in any form): " in report and "On form (the exact value" in report
     assert arms["content_unseen"].between(0, 1).all()
@@ -45,7 +47,14 @@ def test_experiment_tiny_three_arms_two_seeds(tmp_path):
         headline &= {(r["id"], r["family"], r["variant"], r["field"]) for r in rows if r["family"] != "home" and r["seen"] == []}
     assert headline and {k[1] for k in headline} == {"heldout"}
     for measure in ("content", "form"):
-        assert comparisons.query(f"setting == 'seed-0' and question == 'RQ1' and measure == '{measure}'")["items"].item() == len(headline)
+        assert comparisons.query(f"setting == 'seed-0' and question == 'RQ1' and measure == '{measure}' and factor == 'both'")["items"].item() == len(headline)
+    factors = pd.read_csv(out / "factors.csv")                # each factor: new on its count to every arm, familiar on the other
+    assert set(factors["factor"]) == {"new phrasing", "new format", "both"} and "## By factor" in report
+    for family, new, familiar in (("new_phrasing", {"template", "style"}, "format"), ("new_format", {"format"}, "style")):
+        asked = [r for rows in predictions.values() for r in rows if r["family"] == family]
+        assert asked and all(familiar in r["seen"] and not new & set(r["seen"]) for r in asked), family
+    assert all(r["messages"][-1]["content"].startswith("### Instruction:")        # the instruction arm: its own instruction
+               for r in predictions["instruction"] if r["family"] == "new_format")
     outcomes = {r["outcome"] for rows in predictions.values() for r in rows}
     assert outcomes and all(r["content"] in (True, False) for rows in predictions.values() for r in rows)
 

@@ -82,7 +82,10 @@ def test_every_table_of_an_experiment_folder_opens_in_pandas(tmp_path):
     # the CSV reads an empty string back as missing, as pandas always does; Parquet keeps it
     pd.testing.assert_frame_equal(results.fillna(""), opened[out / "results.parquet"].fillna(""), check_dtype=False)
     assert list(results["arm"]) == list(ARMS)
-    assert list(opened[out / "comparisons.csv"]["question"]) == ["RQ1", "RQ2", "diversity"] * 2   # content, form
-    assert list(opened[out / "comparisons.csv"]["measure"]) == ["content"] * 3 + ["form"] * 3
+    comparisons = opened[out / "comparisons.csv"]
+    assert list(comparisons["question"]) == ["RQ1", "RQ2", "diversity"] * 6          # content, form; per factor
+    assert list(comparisons["measure"]) == (["content"] * 3 + ["form"] * 3) * 3
+    assert list(comparisons["factor"].drop_duplicates()) == ["new phrasing", "new format", "both"]
+    assert list(opened[out / "factors.csv"]["arm"]) == list(ARMS) * 3
     families = opened[out / "families.csv"]
     assert all(set(families.query("arm == @arm")["family"]) == set(families["family"]) for arm in ARMS)

@@ -19,7 +19,8 @@ from ..text.styles import GRAMMATICAL_STYLES, LOGICAL_STYLES
 __all__ = ['FAMILIES', 'EvalItem', 'build_suite', 'validation_records']
 
 # %% ../../nbs/evaluation/01_suite.ipynb #c542e9c9
-FAMILIES = ("canonical", "template", "style", "format", "heldout", "typo", "turn", "note_position", "home")
+FAMILIES = ("canonical", "template", "style", "format", "heldout", "new_phrasing", "new_format", "typo", "turn",
+            "note_position", "home")
 
 @dataclass
 class EvalItem:
@@ -66,12 +67,35 @@ def _later_turn(prep: DataPrep, rec: Record, fields, earlier, fmt, seed):
     question, templates = prep.ask(fields, style, fmt, rng, heldout=True)
     return _Prompt(messages + [{"role": "user", "content": question}], list(fields), style, templates)
 
+# %% ../../nbs/evaluation/01_suite.ipynb #983a4ff6
+def _familiar(prep: DataPrep, rec: Record, fields, fmt: str, mode: str | None, seed: int) -> _Prompt:
+    """`fields` of `rec` asked in `fmt` with the phrasing a run of `mode` trained on."""
+    if mode == "instruction":
+        ex = prep.instruction_example(rec, fields=fields, fmt=fmt)
+        turn = ex["metadata"]["turns"][0]
+        return _Prompt(ex["messages"][:-1], turn["fields"], turn["style"], turn["templates"])
+    trained = [s for s in GRAMMATICAL_STYLES if s not in prep.conv.heldout_styles][0]
+    return _variant(prep, rec, fields, fmt=fmt, style=trained if len(fields) > 1 else "single", phrasing="train",
+                    seed=seed)
+
 # %% ../../nbs/evaluation/01_suite.ipynb #c597057d
 def _present_fields(prep: DataPrep, rec: Record) -> list[str]:
     """The task's fields that `rec` has a value for, in task order."""
     return [f for f in prep.task.field_ordering if f in rec.values and f not in rec.missing]
 
-def _note_variants(prep: DataPrep, rec: Record, fields, present, families, seed):
+def _factor_variants(prep: DataPrep, rec: Record, fields, families, seed, mode):
+    """The `heldout`, `new_phrasing` and `new_format` variants: new phrasing and a new format, apart and together."""
+    ask = lambda **kw: _variant(prep, rec, fields, seed=seed, **kw)
+    styles, fmt = (prep.conv.heldout_styles if len(fields) > 1 else ["single"]), prep.conv.instruction_format
+    for style in styles:
+        if "heldout" in families:
+            for new in prep.conv.heldout_formats: yield "heldout", f"{style}, {new}", ask(fmt=new, style=style), new
+        if "new_phrasing" in families: yield "new_phrasing", f"{style}, {fmt}", ask(fmt=fmt, style=style), fmt
+    if "new_format" in families:
+        for new in prep.conv.heldout_formats:
+            yield "new_format", new, _familiar(prep, rec, fields, new, mode, seed), new
+
+def _note_variants(prep: DataPrep, rec: Record, fields, present, families, seed, mode=None):
     """`(family, variant, prompt, format)` for every variant of one note in `families` but `home`."""
     ask = lambda **kw: _variant(prep, rec, fields, seed=seed, **kw)
     held = prep.conv.heldout_templates_per_field
@@ -81,9 +105,7 @@ def _note_variants(prep: DataPrep, rec: Record, fields, present, families, seed)
         for style in GRAMMATICAL_STYLES + LOGICAL_STYLES: yield "style", style, ask(style=style), "json"
     if "format" in families:
         for fmt in FORMATS: yield "format", fmt, ask(fmt=fmt), fmt
-    if "heldout" in families and held:
-        for style in (prep.conv.heldout_styles if len(fields) > 1 else ["single"]):
-            for fmt in prep.conv.heldout_formats: yield "heldout", f"{style}, {fmt}", ask(fmt=fmt, style=style), fmt
+    if held: yield from _factor_variants(prep, rec, fields, families, seed, mode)
     if "typo" in families: yield "typo", "typos", ask(typo=True), "json"
     if "note_position" in families: yield "note_position", "note after", ask(note_position="after"), "json"
     if "turn" in families:
@@ -119,7 +141,7 @@ def build_suite(prep: DataPrep, records: list[Record], fields_per_item: int = 2,
         present = _present_fields(prep, rec)
         if not present: continue
         fields = sorted(rng.sample(present, min(fields_per_item, len(present))), key=prep.order.__getitem__)
-        for family, variant, p, fmt in _note_variants(prep, rec, fields, present, families, seed):
+        for family, variant, p, fmt in _note_variants(prep, rec, fields, present, families, seed, mode):
             items.append(_item(rec, family, variant, p, fmt))
         if "home" in families and mode is not None:
             items += [_item(rec, "home", variant, p, fmt) for variant, p, fmt in _home_prompts(prep, rec, mode)]

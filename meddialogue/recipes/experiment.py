@@ -19,9 +19,10 @@ from ..core.files import write_text_atomic
 from ..core.run_config import knob_names
 
 # %% auto #0
-__all__ = ['EXPERIMENT_NOTEBOOK', 'EXPERIMENT_DEFAULTS', 'EXPERIMENT_PARAMETERS', 'BUDGETS', 'QUESTIONS', 'experiment_notebook',
-           'split_parameters', 'settings_for', 'setting_name', 'experiment_setup', 'code_version', 'reuse_setting',
-           'kernel_config', 'run_experiment', 'unseen_by_all', 'compare_arms', 'headline_accuracy']
+__all__ = ['EXPERIMENT_NOTEBOOK', 'EXPERIMENT_DEFAULTS', 'EXPERIMENT_PARAMETERS', 'BUDGETS', 'QUESTIONS', 'FACTORS',
+           'experiment_notebook', 'split_parameters', 'settings_for', 'setting_name', 'experiment_setup',
+           'code_version', 'reuse_setting', 'kernel_config', 'run_experiment', 'unseen_by_all', 'factor_items',
+           'compare_arms', 'headline_accuracy', 'factor_results']
 
 # %% ../../nbs/recipes/00_experiment.ipynb #a7c8b719
 EXPERIMENT_NOTEBOOK = "conversational_vs_instruction.ipynb"
@@ -196,26 +197,51 @@ def _item(r: dict) -> tuple:
     return (r["id"], r["family"], r["variant"], r["field"])
 
 # %% ../../nbs/recipes/00_experiment.ipynb #dd6db59f
-def unseen_by_all(rows_by_arm: dict) -> set:
-    """The `(note, family, variant, field)` items that no arm saw in training by template, style or format."""
-    from meddialogue.evaluation.robustness import is_unseen
-    keys = None
+def _seen_tags(rows_by_arm: dict) -> None:
+    """An error when an arm's predictions do not say what it saw in training."""
     for arm, rows in rows_by_arm.items():
         if any(r.get("seen") is None for r in rows):
             raise MedDialogueError(f"the {arm} arm's predictions do not say what it saw in training; "
                                    "evaluate it again with this version")
+
+def unseen_by_all(rows_by_arm: dict) -> set:
+    """The `(note, family, variant, field)` items that no arm saw in training by template, style or format."""
+    from meddialogue.evaluation.robustness import is_unseen
+    _seen_tags(rows_by_arm)
+    keys = None
+    for rows in rows_by_arm.values():
         unseen = {_item(r) for r in rows if is_unseen(r)}
         keys = unseen if keys is None else keys & unseen
     return keys or set()
 
+# %% ../../nbs/recipes/00_experiment.ipynb #fb1021ea
+FACTORS = {"new phrasing": ("new_phrasing", {"template", "style"}, {"format"}),
+           "new format": ("new_format", {"format"}, {"style"}),
+           "both": (None, {"template", "style", "format"}, set())}
+
+def factor_items(rows_by_arm: dict, factor: str = "both") -> set:
+    """The items of `factor` (`FACTORS`): new to every arm on its counts, familiar to every arm on the others."""
+    if factor not in FACTORS: raise MedDialogueError(f"unknown factor {factor!r}; use {', '.join(FACTORS)}")
+    if factor == "both": return unseen_by_all(rows_by_arm)
+    _seen_tags(rows_by_arm)
+    family, new, familiar = FACTORS[factor]
+    keys = None
+    for rows in rows_by_arm.values():
+        ok = {_item(r) for r in rows
+              if r["family"] == family and not new & set(r["seen"]) and familiar <= set(r["seen"])}
+        keys = ok if keys is None else keys & ok
+    return keys or set()
+
 # %% ../../nbs/recipes/00_experiment.ipynb #4456861a
-def compare_arms(rows_by_arm: dict, seed: int = 0, measure: str = "correct") -> dict:
+def compare_arms(rows_by_arm: dict, seed: int = 0, measure: str = "correct", factor: str = "both") -> dict:
     """Each question whose two arms ran: their paired comparison of `measure` (`correct`: form; `content`) on the
-    items unseen by every arm."""
+    items of `factor` (`both`: unseen by every arm)."""
     from meddialogue.evaluation.robustness import paired_comparison
-    keys = unseen_by_all(rows_by_arm)
-    if not keys:
+    keys = factor_items(rows_by_arm, factor)
+    if not keys and factor == "both":
         raise MedDialogueError("no evaluation prompt was unseen by every arm; hold out templates, styles and a format")
+    if not keys:
+        raise MedDialogueError(f"no evaluation prompt measures the factor {factor!r}: ask {FACTORS[factor][0]}")
     on = {arm: [r for r in rows if _item(r) in keys] for arm, rows in rows_by_arm.items()}
     return {q: {"a": a, "b": b, **paired_comparison(on[a], on[b], seed=seed, measure=measure)}
             for q, (a, b, _) in QUESTIONS.items() if a in on and b in on}
@@ -225,3 +251,20 @@ def headline_accuracy(rows: list[dict], keys: set, seed: int = 0, measure: str =
     """`{"value", "ci95", "n"}`: the mean of `measure` on the items in `keys`, bootstrapping notes."""
     from meddialogue.evaluation.robustness import ci_by_note
     return ci_by_note([r for r in rows if _item(r) in keys], measure, seed)
+
+# %% ../../nbs/recipes/00_experiment.ipynb #3d0be448
+def factor_results(rows_by_arm: dict, seed: int = 0) -> dict:
+    """Per factor with items: its size, each arm's content, form and outcomes, and the questions on both measures."""
+    from collections import Counter
+    out = {}
+    for factor in FACTORS:
+        keys = factor_items(rows_by_arm, factor)
+        if not keys: continue
+        arms = {arm: {"content": headline_accuracy(rows, keys, seed, "content"),
+                      "form": headline_accuracy(rows, keys, seed),
+                      "outcomes": dict(Counter(r["outcome"] for r in rows if _item(r) in keys))}
+                for arm, rows in rows_by_arm.items()}
+        out[factor] = {"items": len(keys), "notes": len({k[0] for k in keys}), "arms": arms,
+                       "content": compare_arms(rows_by_arm, seed, "content", factor),
+                       "form": compare_arms(rows_by_arm, seed, "correct", factor)}
+    return out

@@ -11,11 +11,11 @@ from pathlib import Path
 from ..core.checks import MedDialogueError
 from ..core.files import write_text_atomic
 from ..evaluation.statistics import PairedDifference, describe_difference
-from .experiment import QUESTIONS
+from .experiment import FACTORS, QUESTIONS
 
 # %% auto #0
-__all__ = ['minimum_detectable_difference', 'notes_for_halfwidth', 'experiment_record', 'aggregate', 'mean_ci', 'answers',
-           'plot_comparison', 'report']
+__all__ = ['minimum_detectable_difference', 'notes_for_halfwidth', 'experiment_record', 'aggregate', 'factor_arms', 'mean_ci',
+           'answers', 'plot_comparison', 'report']
 
 # %% ../../nbs/recipes/01_experiment_report.ipynb #2abf148c
 def minimum_detectable_difference(ci_low: float, ci_high: float, seeds: int = 1, power: float = 0.8) -> float | None:
@@ -70,12 +70,20 @@ def _family_rows(base: dict, arm: str, a: dict) -> list[dict]:
              "seen": _value(split.get(fam, {}).get("seen")), "unseen": _value(split.get(fam, {}).get("unseen"))}
             for fam, v in a["robustness"]["families"].items()]
 
-def _comparison_row(base: dict, question: str, c: dict, measure: str = "form") -> dict:
+def _comparison_row(base: dict, question: str, c: dict, measure: str = "form", factor: str = "both") -> dict:
     """One question's paired comparison (`difference_dict` form) on `measure` as flat columns; `n` is the notes."""
-    return {**base, "measure": measure, "question": question, "a": c["a"], "b": c["b"], "difference": c["difference"],
-            "mcnemar_p": c["mcnemar_p"], "a_only_correct": c["a_only_correct"], "b_only_correct": c["b_only_correct"],
-            "items": c["items"], "notes": c["n"], "mean_a": c["means"].get("a"), "mean_b": c["means"].get("b"),
-            "ci_low": c["ci95"][0], "ci_high": c["ci95"][1]}
+    return {**base, "factor": factor, "measure": measure, "question": question, "a": c["a"], "b": c["b"],
+            "difference": c["difference"], "mcnemar_p": c["mcnemar_p"], "a_only_correct": c["a_only_correct"],
+            "b_only_correct": c["b_only_correct"], "items": c["items"], "notes": c["n"], "mean_a": c["means"].get("a"),
+            "mean_b": c["means"].get("b"), "ci_low": c["ci95"][0], "ci_high": c["ci95"][1]}
+
+def _comparison_rows(base: dict, r: dict) -> list[dict]:
+    """Every factor's comparisons on both measures (results before the factors: the headline's, as `both`)."""
+    if "factors" in r:
+        return [_comparison_row(base, q, c, m, factor) for factor, fr in r["factors"].items()
+                for m in ("content", "form") for q, c in fr[m].items()]
+    return ([_comparison_row(base, q, c, "content") for q, c in r.get("comparisons_content", {}).items()] +
+            [_comparison_row(base, q, c, "form") for q, c in r["comparisons"].items()])
 
 # %% ../../nbs/recipes/01_experiment_report.ipynb #a265a332
 def aggregate(out):
@@ -90,10 +98,25 @@ def aggregate(out):
         for arm, a in r["arms"].items():
             arms.append(_arm_row(base, arm, a))
             families += _family_rows(base, arm, a)
-        comparisons += [_comparison_row(base, q, c, "content") for q, c in r.get("comparisons_content", {}).items()]
-        comparisons += [_comparison_row(base, q, c, "form") for q, c in r["comparisons"].items()]
+        comparisons += _comparison_rows(base, r)
     if not arms: raise MedDialogueError(f"no results.json under {out}")
     return pd.DataFrame(arms), pd.DataFrame(families), pd.DataFrame(comparisons)
+
+# %% ../../nbs/recipes/01_experiment_report.ipynb #bbabf8f2
+def factor_arms(out):
+    """One row per setting, factor and arm: content and form with their CIs, right values in another form."""
+    import pandas as pd
+    rows = []
+    for path in _result_paths(out):
+        r = json.loads(path.read_text())
+        for factor, fr in r.get("factors", {}).items():
+            for arm, a in fr["arms"].items():
+                rows.append({"setting": path.parent.name, "factor": factor, "arm": arm, "items": fr["items"],
+                             "notes": fr["notes"], **{f"{m}{part}": v for m in ("content", "form") for part, v in
+                                                       (("", a[m]["value"]), ("_low", a[m]["ci95"][0]),
+                                                        ("_high", a[m]["ci95"][1]))},
+                             "right_other_form": a["outcomes"].get("right, other form", 0)})
+    return pd.DataFrame(rows)
 
 # %% ../../nbs/recipes/01_experiment_report.ipynb #b9a7d20d
 def mean_ci(values) -> tuple[float, float, float]:
@@ -115,8 +138,8 @@ _VERDICTS = {
     "diversity": ("diverse single-turn phrasing beat the fixed instruction",
                   "the fixed instruction beat diverse single-turn phrasing"),
 }
-_NOT_GRID = {"setting", "seed", "out_dir", "measure", "question", "a", "b", "difference", "mcnemar_p", "a_only_correct",
-             "b_only_correct", "items", "notes", "mean_a", "mean_b", "ci_low", "ci_high"}
+_NOT_GRID = {"setting", "seed", "out_dir", "factor", "measure", "question", "a", "b", "difference", "mcnemar_p",
+             "a_only_correct", "b_only_correct", "items", "notes", "mean_a", "mean_b", "ci_low", "ci_high"}
 
 def _answer(q: str, rows, grid: dict) -> dict:
     notes = int(rows["notes"].iloc[0])
@@ -132,23 +155,31 @@ def _answer(q: str, rows, grid: dict) -> dict:
     per_seed = [notes_for_halfwidth(int(r.notes), r.ci_low, r.ci_high) for r in rows.itertuples()]
     return {"question": q, "a": rows["a"].iloc[0], "b": rows["b"].iloc[0], "grid": grid, "difference": diff.difference,
             "ci_low": diff.low, "ci_high": diff.high, "seeds": len(rows), "notes": notes,
-            "items": int(rows["items"].iloc[0]), "ci_method": how, "verdict": verdict,
+            "items": int(rows["items"].iloc[0]), "ci_method": how, "verdict": verdict, "direction": diff.direction,
             "mdd": minimum_detectable_difference(diff.low, diff.high, len(rows)),
             "notes_for_5_points": max([n for n in per_seed if n is not None], default=None)}
 
 # %% ../../nbs/recipes/01_experiment_report.ipynb #894743cf
+def _factors(comparisons) -> list[str]:
+    """The factors of `comparisons`, the headline (`both`) first."""
+    return [f for f in ("both", *[f for f in FACTORS if f != "both"]) if f in set(comparisons["factor"])]
+
 def answers(comparisons) -> list[dict]:
-    """One answer per measure (content first), question and grid point: the difference, its 95% CI, how it was
-    computed, its power."""
+    """One answer per measure (content first), factor (the headline's first), question and grid point: the
+    difference, its 95% CI, how it was computed, its power."""
     if "measure" not in comparisons.columns: comparisons = comparisons.assign(measure="form")
+    if "factor" not in comparisons.columns: comparisons = comparisons.assign(factor="both")
     varying = [c for c in comparisons.columns if c not in _NOT_GRID and comparisons[c].astype(str).nunique() > 1]
     out = []
     for m in [m for m in ("content", "form") if m in set(comparisons["measure"])]:
-        for q in [q for q in QUESTIONS if q in set(comparisons["question"])]:
-            rows_q = comparisons[(comparisons["question"] == q) & (comparisons["measure"] == m)]
-            for key, rows in (rows_q.groupby(varying, sort=True) if varying else [((), rows_q)]):
-                grid = dict(zip(varying, key if isinstance(key, tuple) else (key,)))
-                out.append({**_answer(q, rows, grid), "measure": m})
+        for factor in _factors(comparisons):
+            for q in [q for q in QUESTIONS if q in set(comparisons["question"])]:
+                rows_q = comparisons[(comparisons["question"] == q) & (comparisons["measure"] == m)
+                                     & (comparisons["factor"] == factor)]
+                for key, rows in (rows_q.groupby(varying, sort=True) if varying else [((), rows_q)]):
+                    if rows.empty: continue
+                    grid = dict(zip(varying, key if isinstance(key, tuple) else (key,)))
+                    out.append({**_answer(q, rows, grid), "measure": m, "factor": factor})
     return out
 
 # %% ../../nbs/recipes/01_experiment_report.ipynb #3056f69f
@@ -187,13 +218,14 @@ def _arms_table(arms):
                          for r in arms.itertuples()])
 
 def _comparisons_table(comparisons):
-    """One row per setting and question: the difference with its paired bootstrap CI, and McNemar's p."""
+    """One row per setting, factor, measure and question: the difference with its paired bootstrap CI, McNemar's p."""
     import pandas as pd
-    return pd.DataFrame([{"setting": r.setting, "measure": r.measure, "question": r.question, "arms": f"{r.a} − {r.b}",
-                          "difference (95% paired bootstrap CI)":
+    factor = comparisons["factor"] if "factor" in comparisons.columns else ["both"] * len(comparisons)
+    return pd.DataFrame([{"setting": r.setting, "factor": f, "measure": r.measure, "question": r.question,
+                          "arms": f"{r.a} − {r.b}", "difference (95% paired bootstrap CI)":
                               f"{r.difference:+.3f} ({r.ci_low:+.3f} to {r.ci_high:+.3f})",
                           "McNemar p": f"{r.mcnemar_p:.3g}", "prompts × fields": r.items, "notes": r.notes}
-                         for r in comparisons.itertuples()])
+                         for r, f in zip(comparisons.itertuples(), factor)])
 
 def _seen_table(families):
     """Accuracy per family and arm on the prompts each arm saw in training and on the others (mean over settings)."""
@@ -211,7 +243,7 @@ def _difference(a: dict) -> PairedDifference:
     return PairedDifference(a["difference"], a["ci_low"], a["ci_high"], a["seeds"])
 
 def _answer_lines(comparisons) -> list[str]:
-    found, lines = answers(comparisons), []
+    found, lines = [a for a in answers(comparisons) if a["factor"] == "both"], []
     form = {(a["question"], str(a["grid"])): a for a in found if a["measure"] == "form"}
     for a in [a for a in found if a["measure"] == "content"] or list(form.values()):
         where = ", ".join(f"{k}={v}" for k, v in a["grid"].items())
@@ -222,6 +254,8 @@ def _answer_lines(comparisons) -> list[str]:
                  "Every note (and seed) gave the same difference, so the design's power cannot be estimated.")
         f = form.get((a["question"], str(a["grid"]))) if a["measure"] == "content" else None
         beside = (f" {_MEASURE_NAMES['form']}: {f['verdict']}, {describe_difference(_difference(f))}." if f else "")
+        if f and f["direction"] != a["direction"]:
+            beside += " Content and form disagree here; content is the measure of what the arms know."
         lines += [f"**{a['question']}{' for ' + where if where else ''}: {QUESTIONS[a['question']][2]}** "
                   f"{_MEASURE_NAMES[a['measure']]}: {a['verdict']}: {a['a']} minus {a['b']}, "
                   f"{describe_difference(_difference(a))} by a {a['ci_method']}, over {a['items']} field answers to "
@@ -240,6 +274,45 @@ def _design_lines(out: Path, arms) -> list[str]:
             f"question templates per field, styles {', '.join(held.get('styles', [])) or 'none'}, formats "
             f"{', '.join(held.get('formats', [])) or 'none'}."]
 
+# %% ../../nbs/recipes/01_experiment_report.ipynb #270eb7b8
+_SCOPES = {"both": "prompts no arm saw in training", "new phrasing": "new phrasing, in a format every arm writes",
+           "new format": "a new format, in each arm's familiar phrasing"}
+
+def _factor_table(found: list[dict]):
+    """One row per factor, question and grid point: content and form differences, content's verdict, agreement."""
+    import pandas as pd
+    form = {(a["factor"], a["question"], str(a["grid"])): a for a in found if a["measure"] == "form"}
+    ci = lambda a: describe_difference(_difference(a)) if a else "–"
+    rows = []
+    for a in [a for a in found if a["measure"] == "content"]:
+        f = form.get((a["factor"], a["question"], str(a["grid"])))
+        rows.append({"factor": a["factor"], "prompts": _SCOPES[a["factor"]], "question": a["question"],
+                     **{k: str(v) for k, v in a["grid"].items()}, "arms": f"{a['a']} − {a['b']}",
+                     "content": ci(a), "form": ci(f), "on content": a["verdict"],
+                     "content and form": "–" if f is None else "agree" if f["direction"] == a["direction"]
+                     else "disagree"})
+    return pd.DataFrame(rows)
+
+def _factor_arms_table(fa):
+    """One row per setting, factor and arm: content and form with CIs, and right values written in another form."""
+    import pandas as pd
+    band = lambda v, lo, hi: f"{v:.3f} ({lo:.3f}–{hi:.3f})"
+    return pd.DataFrame([{"setting": r.setting, "factor": r.factor, "arm": r.arm,
+                          "content (95% CI)": band(r.content, r.content_low, r.content_high),
+                          "form (95% CI)": band(r.form, r.form_low, r.form_high),
+                          "right value, another form": r.right_other_form, "prompts × fields": r.items,
+                          "notes": r.notes} for r in fa.itertuples()])
+
+# %% ../../nbs/recipes/01_experiment_report.ipynb #526e19bf
+def _factor_lines(comparisons, fa) -> list[str]:
+    """The `By factor` section: the answers per factor and each arm's measures (nothing without factors)."""
+    if fa.empty: return []
+    return ["## By factor", "", "An unseen prompt changes the phrasing and the answer format at once; each factor is "
+            "measured on prompts new to every arm on that count and familiar on the other (`both`: the headline).",
+            "", _factor_table(answers(comparisons)).to_markdown(index=False, disable_numparse=True), "",
+            _factor_arms_table(fa).to_markdown(index=False, disable_numparse=True), ""]
+
+
 # %% ../../nbs/recipes/01_experiment_report.ipynb #ac17ce79
 _BOOTSTRAP_NOTE = ("The paired bootstrap resamples notes, so the prompts built from one note move together. McNemar's "
                    "test treats every prompt as independent, which they are not, so its p-value overstates the "
@@ -254,6 +327,8 @@ def report(out) -> str:
     out = Path(out)
     arms, families, comparisons = aggregate(out)
     _write_tables(out, arms, families, comparisons)
+    fa = factor_arms(out)
+    if not fa.empty: fa.to_csv(out / "factors.csv", index=False)
     plot_comparison(families, out / "comparison.png")
     per_family = families.pivot_table(index="family", columns="arm", values="mean", aggfunc="mean", sort=False)
     record = experiment_record(out)
@@ -262,8 +337,8 @@ def report(out) -> str:
                   f"Reused from an earlier run with the same parameters and code: {', '.join(reused)}."
                   if reused else ""]
     lines = ["# Conversational, single-turn and instruction fine-tuning", "", *_answer_lines(comparisons),
-             *_design_lines(out, arms), "", *[p for p in provenance if p], "", "## Arms", "",
-             _arms_table(arms).to_markdown(index=False, disable_numparse=True), "",
+             *_design_lines(out, arms), "", *[p for p in provenance if p], "", *_factor_lines(comparisons, fa),
+             "## Arms", "", _arms_table(arms).to_markdown(index=False, disable_numparse=True), "",
              "Home ground: each arm's own kind of training prompt, drawn for the evaluation notes. "
              "Drop rate: (home − x) / home.", "", "## Comparisons", "",
              _comparisons_table(comparisons).to_markdown(index=False, disable_numparse=True), "", _BOOTSTRAP_NOTE, "",

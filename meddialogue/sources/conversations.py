@@ -239,10 +239,12 @@ def single_turn_example(self: DataPrep, rec: Record, fields=None, style=None, fm
 
 # %% ../../nbs/sources/02_conversations.ipynb #5046b9fd
 @patch
-def instruction_example(self: DataPrep, rec: Record, rng: random.Random | None = None) -> dict:
-    """The instruction-tuning baseline: one fixed instruction asking all present fields in one fixed format."""
-    fmt = self.conv.instruction_format
-    fields = sorted(rec.values, key=self.order.__getitem__)
+def instruction_example(self: DataPrep, rec: Record, rng: random.Random | None = None, fields=None,
+                        fmt: str | None = None) -> dict:
+    """The instruction-tuning baseline: one fixed instruction asking all present fields (or `fields`) in one fixed
+    format (or `fmt`)."""
+    fmt = fmt or self.conv.instruction_format
+    fields = sorted(rec.values if fields is None else fields, key=self.order.__getitem__)
     intro = f"{self.task.task_description.strip()} " if self.task.task_description.strip() else ""
     instruction = (f"{intro}Extract the following fields from the clinical note: {', '.join(fields)}. "
                    f"{INSTRUCTION_FORMATS[fmt]}")
