@@ -6,6 +6,7 @@ import subprocess
 import sys
 from collections import defaultdict
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -152,3 +153,23 @@ def test_evaluate_run_on_a_held_out_task(tmp_path):
     assert metrics["overall"]["exact_match"]["value"] == pytest.approx(sum(r["correct"] for r in rows) / len(rows))
     assert metrics["suite"]["notes"] == 3 and {r["field"] for r in rows} <= set(config.task.output_fields)
     assert {"canonical", "template", "format", "typo", "note_position"} <= {r["family"] for r in rows}
+
+
+def test_an_llm_judge_through_serve_and_the_openai_client_gives_a_verdict_per_field_answer(tmp_path):
+    """The optional content judge asks `meddialogue serve` (SmolLM2-135M on loopback) about four review items."""
+    from test_roleplay import start_server, stop_server
+    from meddialogue.evaluation.content_labels import judge_review_set
+    from meddialogue.modeling.models import smollm2_gguf
+    smollm2_gguf()   # the wheel must be installed (CI installs it); a one-line error otherwise
+    here = Path(__file__).parent / "data" / "content_review"
+    review = json.loads((here / "set.json").read_text())
+    (tmp_path / "set.json").write_text(json.dumps({**review, "items": review["items"][:4]}))
+    truth = json.loads((here / "truth.json").read_text())
+    proc, url, models = start_server("smollm2-135m", "--max-new-tokens", "3")
+    try:
+        verdicts = judge_review_set(tmp_path, truth, url, progress=False)
+    finally:
+        stop_server(proc)
+    asked = [(it["item"], f) for it in review["items"][:4] for f in truth["items"][it["item"]]["gold"]]
+    assert list(verdicts) == asked and all(v in (True, False, None) for v in verdicts.values())
+    assert proc.returncode is not None

@@ -44,14 +44,19 @@ def make_trainer(**kw):
 # the thread count and instruction set, so the constants measured at commit 8defe99 (weights 75acf233..., step-2
 # losses (6.927771342169378, 6.931811331200787)) come back only on the machine that measured them. The reference
 # run therefore runs in a child process with the numerics pinned (MKL's conditional bitwise reproducibility, one
-# thread, ATen's and oneDNN's portable kernels), where every x86-64 CPU computes the same bits. These constants were
-# measured there with the original code of commit 454e2eb (which also gives 8defe99's results on one machine): the
-# same seed, data and settings must still give these weights (sha256 over the adapter's tensors in name order) and
-# this log.
+# thread, ATen's and oneDNN's portable kernels). Pinned, the machines CI ran on until 2026-12-05 gave the first
+# constants below, measured with the original code of commit 454e2eb (which also gives 8defe99's results on one
+# machine). An AMD EPYC machine with AVX-512 gives other bits under the same settings (its step-2 training loss
+# differs in the 7th digit, and MKL's other reproducibility modes change only its weights): the second constants,
+# measured there at commits dd30a0c and b09651f, with transformers 5.17 and 5.19. The same seed, data and settings
+# must still give one of these (weights: sha256 over the adapter's tensors in name order; the log); a third kind of
+# CPU needs its own entry.
 PINNED_NUMERICS = {"MKL_CBWR": "COMPATIBLE", "MKL_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                    "ATEN_CPU_CAPABILITY": "default", "DNNL_MAX_CPU_ISA": "SSE41"}
-REFERENCE_WEIGHTS = "e208f70f746d66c99a7adbe8176cc78333b594ce112551c01771e52c50ae8e62"
-REFERENCE_LOSSES = [[2, 6.927771656783586, 6.931811331200787]]
+REFERENCES = {"CI machines to 2026-12-05": ("e208f70f746d66c99a7adbe8176cc78333b594ce112551c01771e52c50ae8e62",
+                                           [[2, 6.927771656783586, 6.931811331200787]]),
+              "AMD EPYC, AVX-512": ("f26cac402c623606c663c42f5698528f5b8789e3a452e9637bd40e375c8519e1",
+                                    [[2, 6.927771342169378, 6.931811331200787]])}
 
 
 def reference_run(train, val, out):
@@ -74,13 +79,15 @@ def pinned_reference_run(out, draw_on_load: bool = False):
 
 
 def test_training_gives_the_same_weights_as_before_the_reshaping(tmp_path):
-    assert pinned_reference_run(tmp_path / "run") == (REFERENCE_WEIGHTS, REFERENCE_LOSSES)
+    result = pinned_reference_run(tmp_path / "run")
+    assert any(result == ref for ref in REFERENCES.values()), f"{result} is none of {REFERENCES}"
 
 
 def test_adapter_initialisation_does_not_depend_on_what_loading_drew(tmp_path):
     # SmolLM2's first use converts the GGUF and used to draw from the generator, so a run on a fresh machine
     # differed from every later run of the same command; loading may draw, the adapter still starts from the seed.
-    assert pinned_reference_run(tmp_path / "run", draw_on_load=True) == (REFERENCE_WEIGHTS, REFERENCE_LOSSES)
+    result = pinned_reference_run(tmp_path / "run", draw_on_load=True)
+    assert any(result == ref for ref in REFERENCES.values()), f"{result} is none of {REFERENCES}"
 
 
 class Interrupt(Exception):
