@@ -26,7 +26,7 @@ log = logging.getLogger("meddialogue")
 # %% auto #0
 __all__ = ['log', 'CRITERIA', 'RUBRIC', 'CSV_COLUMNS', 'evaluation_rows', 'build_review_set', 'load_review_set', 'check_rating',
            'ReviewerFile', 'question_text', 'export_csv', 'import_csv', 'ordinal_alpha', 'quadratic_kappa',
-           'review_report', 'plot_review', 'review_markdown', 'write_review_report']
+           'load_review_key', 'review_report', 'plot_review', 'review_markdown', 'write_review_report']
 
 # %% ../../nbs/evaluation/08_review.ipynb #4c25dca1
 CRITERIA = ("accuracy", "safety", "clarity", "completeness")
@@ -234,15 +234,21 @@ def quadratic_kappa(a, b) -> float:
     if len(set(a) | set(b)) == 1: return 1.0
     return float(cohen_kappa_score(a, b, labels=[1, 2, 3, 4, 5], weights="quadratic"))
 
-# %% ../../nbs/evaluation/08_review.ipynb #cd15d2bf
-def _load_reviews(folder) -> tuple[dict, dict, dict]:
-    folder = Path(folder)
-    review_set = load_review_set(folder)
-    key_path = folder / "key.json"
+# %% ../../nbs/evaluation/08_review.ipynb #be479333
+def load_review_key(folder) -> dict:
+    """The key of the review set in `folder` (`key.json`: each item's arm and prompt), checked against the set."""
+    review_set, key_path = load_review_set(folder), Path(folder) / "key.json"
     if not key_path.is_file(): raise MedDialogueError(f"{folder} has no key.json: the set cannot be unblinded")
     key = json.loads(key_path.read_text(encoding="utf-8"))
     if key["set_id"] != review_set["set_id"]:
         raise MedDialogueError(f"{key_path} belongs to another review set ({key['set_id']})")
+    return key
+
+
+# %% ../../nbs/evaluation/08_review.ipynb #cd15d2bf
+def _load_reviews(folder) -> tuple[dict, dict, dict]:
+    folder = Path(folder)
+    review_set, key = load_review_set(folder), load_review_key(folder)
     files = sorted((folder / "reviews").glob("*.jsonl")) if (folder / "reviews").is_dir() else []
     reviews = {f.stem: ReviewerFile(folder, f.stem).ratings for f in files}
     if not any(reviews.values()): raise MedDialogueError(f"no ratings in {folder / 'reviews'} yet")

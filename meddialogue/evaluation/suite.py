@@ -42,15 +42,18 @@ class _Prompt(NamedTuple):
     templates: list
 
 # %% ../../nbs/evaluation/01_suite.ipynb #a7b1ad93
+def _prompt_of(ex: dict) -> _Prompt:
+    """A single-turn example without its answer: the messages up to the question, its fields, style and templates."""
+    turn = ex["metadata"]["turns"][0]
+    return _Prompt(ex["messages"][:-1], turn["fields"], turn["style"], turn["templates"])
+
 def _variant(prep: DataPrep, rec: Record, fields, fmt="json", style=None, phrasing=None, typo=False,
              note_position="before", seed=0):
     """The messages asking `fields` of `rec` (without the answer), the fields they ask, the style and the templates."""
     phrasing = phrasing or ("heldout" if prep.conv.heldout_templates_per_field else "train")
     style = style or ("sequential" if len(fields) > 1 else "single")
-    ex = prep.single_turn_example(rec, fields=fields, style=style, fmt=fmt, typo=typo, phrasing=phrasing,
-                                  note_position=note_position, seed=seed)
-    turn = ex["metadata"]["turns"][0]
-    return _Prompt(ex["messages"][:-1], turn["fields"], turn["style"], turn["templates"])
+    return _prompt_of(prep.single_turn_example(rec, fields=fields, style=style, fmt=fmt, typo=typo,
+                                               phrasing=phrasing, note_position=note_position, seed=seed))
 
 # %% ../../nbs/evaluation/01_suite.ipynb #2a112e80
 def _gold_reply(prep: DataPrep, rec: Record, f: str) -> dict:
@@ -70,10 +73,7 @@ def _later_turn(prep: DataPrep, rec: Record, fields, earlier, fmt, seed):
 # %% ../../nbs/evaluation/01_suite.ipynb #983a4ff6
 def _familiar(prep: DataPrep, rec: Record, fields, fmt: str, mode: str | None, seed: int) -> _Prompt:
     """`fields` of `rec` asked in `fmt` with the phrasing a run of `mode` trained on."""
-    if mode == "instruction":
-        ex = prep.instruction_example(rec, fields=fields, fmt=fmt)
-        turn = ex["metadata"]["turns"][0]
-        return _Prompt(ex["messages"][:-1], turn["fields"], turn["style"], turn["templates"])
+    if mode == "instruction": return _prompt_of(prep.instruction_example(rec, fields=fields, fmt=fmt))
     trained = [s for s in GRAMMATICAL_STYLES if s not in prep.conv.heldout_styles][0]
     return _variant(prep, rec, fields, fmt=fmt, style=trained if len(fields) > 1 else "single", phrasing="train",
                     seed=seed)

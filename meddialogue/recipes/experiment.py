@@ -204,15 +204,20 @@ def _seen_tags(rows_by_arm: dict) -> None:
             raise MedDialogueError(f"the {arm} arm's predictions do not say what it saw in training; "
                                    "evaluate it again with this version")
 
-def unseen_by_all(rows_by_arm: dict) -> set:
-    """The `(note, family, variant, field)` items that no arm saw in training by template, style or format."""
-    from meddialogue.evaluation.robustness import is_unseen
+def _new_to_every_arm(rows_by_arm: dict, family: str | None, new: set, familiar: set) -> set:
+    """The items of `family` (None: any but `home`) that no arm saw by the counts in `new` and every arm saw by those
+    in `familiar`."""
     _seen_tags(rows_by_arm)
     keys = None
     for rows in rows_by_arm.values():
-        unseen = {_item(r) for r in rows if is_unseen(r)}
-        keys = unseen if keys is None else keys & unseen
+        ok = {_item(r) for r in rows if (r["family"] == family if family else r["family"] != "home")
+              and not new & set(r["seen"]) and familiar <= set(r["seen"])}
+        keys = ok if keys is None else keys & ok
     return keys or set()
+
+def unseen_by_all(rows_by_arm: dict) -> set:
+    """The `(note, family, variant, field)` items that no arm saw in training by template, style or format."""
+    return _new_to_every_arm(rows_by_arm, None, {"template", "style", "format"}, set())
 
 # %% ../../nbs/recipes/00_experiment.ipynb #fb1021ea
 FACTORS = {"new phrasing": ("new_phrasing", {"template", "style"}, {"format"}),
@@ -222,15 +227,7 @@ FACTORS = {"new phrasing": ("new_phrasing", {"template", "style"}, {"format"}),
 def factor_items(rows_by_arm: dict, factor: str = "both") -> set:
     """The items of `factor` (`FACTORS`): new to every arm on its counts, familiar to every arm on the others."""
     if factor not in FACTORS: raise MedDialogueError(f"unknown factor {factor!r}; use {', '.join(FACTORS)}")
-    if factor == "both": return unseen_by_all(rows_by_arm)
-    _seen_tags(rows_by_arm)
-    family, new, familiar = FACTORS[factor]
-    keys = None
-    for rows in rows_by_arm.values():
-        ok = {_item(r) for r in rows
-              if r["family"] == family and not new & set(r["seen"]) and familiar <= set(r["seen"])}
-        keys = ok if keys is None else keys & ok
-    return keys or set()
+    return _new_to_every_arm(rows_by_arm, *FACTORS[factor])
 
 # %% ../../nbs/recipes/00_experiment.ipynb #4456861a
 def compare_arms(rows_by_arm: dict, seed: int = 0, measure: str = "correct", factor: str = "both") -> dict:
