@@ -173,3 +173,27 @@ def test_an_llm_judge_through_serve_and_the_openai_client_gives_a_verdict_per_fi
     asked = [(it["item"], f) for it in review["items"][:4] for f in truth["items"][it["item"]]["gold"]]
     assert list(verdicts) == asked and all(v in (True, False, None) for v in verdicts.values())
     assert proc.returncode is not None
+
+
+def test_pool_seeds_agrees_with_statsmodels_random_effects_meta_analysis():
+    """DerSimonian-Laird as statsmodels computes it, on seeds that agree, disagree, and one that dominates."""
+    import numpy as np
+    from statsmodels.stats.meta_analysis import combine_effects
+    from meddialogue.evaluation.statistics import PairedDifference, pool_seeds
+    rng = random.Random(4)
+    z = 1.959963984540054
+    cases = [[(0.10, 0.1), (0.12, 0.1), (0.08, 0.1)], [(0.10, 0.1), (0.14, 0.1), (-0.30, 0.1)],
+             [(0.02, 0.02), (0.20, 0.3), (-0.1, 0.25), (0.05, 0.15)]]
+    cases += [[(rng.uniform(-0.4, 0.4), rng.uniform(0.02, 0.3)) for _ in range(rng.randint(2, 6))] for _ in range(20)]
+    for case in cases:
+        seeds = [PairedDifference(d, d - h, d + h, 40, "notes") for d, h in case]
+        pooled = pool_seeds(seeds)
+        combined = combine_effects(np.array([d for d, _ in case]), np.array([(h / z) ** 2 for _, h in case]),
+                                   method_re="dl")
+        # statsmodels keeps a negative tau^2 (Q below its degrees of freedom); DerSimonian-Laird truncates it at
+        # zero, where the random-effects estimate is the fixed-effect one
+        re = combined.summary_frame().loc["random effect" if combined.tau2 >= 0 else "fixed effect"]
+        assert math.isclose(pooled.details["tau"] ** 2, max(0.0, combined.tau2), abs_tol=1e-12)
+        assert math.isclose(pooled.difference, re["eff"], abs_tol=1e-9)
+        assert math.isclose(pooled.low, re["ci_low"], abs_tol=1e-9) and math.isclose(pooled.high, re["ci_upp"], abs_tol=1e-9)
+        assert pooled.n == 40 * len(case) and pooled.details["seeds"] == len(case)

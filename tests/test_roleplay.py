@@ -200,6 +200,11 @@ def test_roleplay_eval_of_a_run_writes_the_report_and_transcripts_that_train_aga
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert set(metrics["summary"]) == {"base (tiny-qwen-2.5)", "run (run)"} and metrics["scripts"] == 4
     assert metrics["differences"]["script_adherence"]["n"] == 4
+    assert metrics["interview"] == "familiar questions" and metrics["interviews"]["new questions"]["scripts"] == 4
+    assert set(metrics["gaps"]) == {"base (tiny-qwen-2.5)", "run (run)"} and metrics["gaps"]["run (run)"]["script_adherence"]["n"] == 4
+    new_rows = [json.loads(l) for l in (tmp_path / "eval" / "replies.jsonl").read_text().splitlines()]
+    asked = {r["question"] for r in new_rows if r["interview"] == "new questions"}
+    assert asked and not asked & {r["question"] for r in new_rows if r["interview"] == "familiar questions"}
     transcripts = tmp_path / "eval" / "transcripts-run_run.jsonl"
     rows = [json.loads(l) for l in transcripts.read_text().splitlines()]
     assert len(rows) == 4 and all(t["role"] in ("doctor", "patient") for r_ in rows for t in r_["dialogue"])

