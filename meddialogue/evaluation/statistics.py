@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 # %% auto #0
 __all__ = ['bootstrap_ci', 'mcnemar_p', 'PairedDifference', 'paired_difference', 'difference_dict', 'difference_from_dict',
-           'describe_difference', 'pool_seeds']
+           'describe_difference', 'mean_ci', 'pool_seeds']
 
 # %% ../../nbs/evaluation/00_statistics.ipynb #ab66e565
 def _pooled_mean(sums, counts, axis=-1):
@@ -88,6 +88,17 @@ def describe_difference(d: PairedDifference, scale: float = 100, unit: str = " p
     f = lambda x: f"{x * scale:+.{digits}f}"
     return f"{f(d.difference)}{unit} (95% CI {f(d.low)} to {f(d.high)})"
 
+# %% ../../nbs/evaluation/00_statistics.ipynb #2c81fa72
+def mean_ci(values) -> tuple[float, float, float]:
+    """Mean and t-based 95% CI of a few numbers (the CI is the mean itself for one number)."""
+    from scipy import stats
+    values = [float(v) for v in values]
+    m = sum(values) / len(values)
+    if len(values) < 2: return m, m, m
+    se = stats.sem(values)
+    h = se * stats.t.ppf(0.975, len(values) - 1) if se > 0 else 0.0
+    return m, m - h, m + h
+
 # %% ../../nbs/evaluation/00_statistics.ipynb #ad0c9a9b
 def pool_seeds(diffs: list[PairedDifference]) -> PairedDifference:
     """Random-effects pooling (DerSimonian-Laird) of independent seeds' differences; SEs read off their 95% CIs."""
@@ -96,7 +107,9 @@ def pool_seeds(diffs: list[PairedDifference]) -> PairedDifference:
     v = [((x.high - x.low) / (2 * z)) ** 2 for x in diffs]
     base = {"seeds": len(d), "per_seed": d}
     if len(d) < 2: return diffs[0]
-    if min(v) <= 0: return _t_across_seeds(diffs, base)
+    if min(v) <= 0:
+        m, lo, hi = mean_ci(d)    # no width to weight by: a t-interval across the seeds' differences
+        return PairedDifference(m, lo, hi, sum(x.n for x in diffs), diffs[0].unit, {}, {**base, "method": "t"})
     w = [1 / vi for vi in v]
     fixed = sum(wi * di for wi, di in zip(w, d)) / sum(w)
     q = sum(wi * (di - fixed) ** 2 for wi, di in zip(w, d))
@@ -106,10 +119,3 @@ def pool_seeds(diffs: list[PairedDifference]) -> PairedDifference:
     details = {**base, "method": "random effects", "tau": math.sqrt(tau2), "q_p": float(stats.chi2.sf(q, len(d) - 1))}
     return PairedDifference(float(est), float(est - z * se), float(est + z * se), sum(x.n for x in diffs),
                             diffs[0].unit, {}, details)
-
-def _t_across_seeds(diffs, base) -> PairedDifference:
-    from scipy import stats
-    d = [x.difference for x in diffs]
-    m, h = sum(d) / len(d), 0.0
-    if len(d) > 1 and stats.sem(d) > 0: h = float(stats.sem(d) * stats.t.ppf(0.975, len(d) - 1))
-    return PairedDifference(m, m - h, m + h, sum(x.n for x in diffs), diffs[0].unit, {}, {**base, "method": "t"})

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from ..core.checks import MedDialogueError
 from ..core.files import write_text_atomic
-from ..evaluation.statistics import PairedDifference, describe_difference, pool_seeds
+from ..evaluation.statistics import PairedDifference, describe_difference, mean_ci, pool_seeds
 from .experiment import FACTORS, QUESTIONS
 
 # %% auto #0
 __all__ = ['minimum_detectable_difference', 'notes_for_halfwidth', 'pooled_design', 'experiment_record', 'aggregate',
-           'factor_arms', 'mean_ci', 'answers', 'plot_comparison', 'report']
+           'factor_arms', 'answers', 'plot_comparison', 'report']
 
 # %% ../../nbs/recipes/01_experiment_report.ipynb #2abf148c
 def minimum_detectable_difference(ci_low: float, ci_high: float, seeds: int = 1, power: float = 0.8) -> float | None:
@@ -130,17 +130,6 @@ def factor_arms(out):
                                                         ("_high", a[m]["ci95"][1]))},
                              "right_other_form": a["outcomes"].get("right, other form", 0)})
     return pd.DataFrame(rows)
-
-# %% ../../nbs/recipes/01_experiment_report.ipynb #b9a7d20d
-def mean_ci(values) -> tuple[float, float, float]:
-    """Mean and t-based 95% CI of a few numbers (the CI is the mean itself for one number)."""
-    from scipy import stats
-    values = [float(v) for v in values]
-    m = sum(values) / len(values)
-    if len(values) < 2: return m, m, m
-    se = stats.sem(values)
-    h = se * stats.t.ppf(0.975, len(values) - 1) if se > 0 else 0.0
-    return m, m - h, m + h
 
 # %% ../../nbs/recipes/01_experiment_report.ipynb #9a3f6563
 _VERDICTS = {
