@@ -7,6 +7,12 @@ Targets (issue 3):
   train     training tokens/s vs TRL SFTTrainer on the same tiny model, data and hyperparameters: >= 1.0x,
             with >= 95% of processed tokens not padding.
   generate  batched (16) vs one-at-a-time greedy generation: >= 5x, identical outputs.
+  lengths   (issue 29) SmolLM2-135M LoRA on patient role-play dialogues of about 512, 1,024 and 2,048 tokens, batch 2:
+            seconds per step, tokens/s and peak resident memory, ours against TRL's SFTTrainer on the same token ids
+            and masks, gradient checkpointing off and on for both; each run in a fresh process (peak RSS is the
+            process's ru_maxrss).
+            Targets: peak memory at or below TRL's, tokens/s >= 2x TRL's, one 2,048-token step under a minute.
+            `lengths 2048` runs one length; `--steps N` (default 3) steps per run, the first reported apart.
 """
 import os
 import sys
@@ -136,7 +142,104 @@ def bench_generate(n=16, max_new_tokens=48):
           f"one at a time {t_single:.2f} s -> {t_single / t_batch:.1f}x (target >= 5x); identical outputs {same}/{n}")
 
 
+def length_examples(config, length: int, scripts: int = 8) -> list[dict]:
+    """Patient role-play examples of about `length` tokens: each script's synthetic interviews chained into one long
+    dialogue, then cut into the windows (script kept) that training at max_length=`length` makes."""
+    from meddialogue.sources.patients import interview, patient_scripts
+    from meddialogue.sources.roleplay import roleplay_examples
+    dialogues = []
+    for s in patient_scripts(scripts, seed=0):
+        turns = [t for k in range(3 + length // 150) for t in interview(s, seed=0, number=k)["dialogue"]]
+        dialogues.append({"id": f"long-{len(dialogues)}", "script": s, "dialogue": turns})
+    train, _ = roleplay_examples(dialogues, config.roleplay, seed=0)
+    return train
+
+
+class StepClock:
+    """Wall time of each optimizer step, from one tool's per-step hook."""
+    def __init__(self): self.marks = [time.perf_counter()]
+    def tick(self, *_, **__): self.marks.append(time.perf_counter())
+    def steps(self): return [b - a for a, b in zip(self.marks, self.marks[1:])]
+
+
+def one_length_run(tool: str, length: int, steps: int, batch: int = 2, checkpointing: bool = False) -> dict:
+    """Train `steps` steps with `tool` on `length`-token windows in this process (gradient checkpointing on or off);
+    its step times and peak RSS."""
+    import json, resource
+    from importlib.resources import files
+    from meddialogue.core.run_config import load_run_config
+    from meddialogue.training.batching import encode_examples
+    from meddialogue.modeling.models import load_tokenizer
+    from meddialogue.training.loading import load_for_training
+    from meddialogue.training.trainer import Trainer
+    config = load_run_config(files("meddialogue") / "data" / "roleplay" / "patient.yaml").update(
+        max_length=length, batch_size=batch, max_steps=steps, eval_steps=10**6, save_steps=10**6, logging_steps=1,
+        warmup_ratio=0.0, report_to="none", gradient_checkpointing=checkpointing)
+    examples = length_examples(config, length)
+    tok = load_tokenizer(config.model.name)
+    encoded, _ = encode_examples(examples, tok, config.training)
+    clock = StepClock()      # its first mark is taken before the trainer is made: the first step includes set-up
+    with tempfile.TemporaryDirectory() as d:
+        if tool == "meddialogue":
+            clock.marks = [time.perf_counter()]
+            Trainer(config).train(examples, [], f"{d}/run", progress=False, callback=clock.tick)
+        else:
+            import datasets
+            from transformers import TrainerCallback
+            from trl import SFTConfig, SFTTrainer
+            datasets.disable_progress_bars()
+            model, tok, _ = load_for_training(config, "hf")
+            rows = [{"input_ids": e["input_ids"], "assistant_masks": [int(l != -100) for l in e["labels"]]}
+                    for e in encoded]
+            args = SFTConfig(output_dir=d, max_length=None, report_to=[], max_steps=steps, per_device_train_batch_size=batch,
+                             learning_rate=config.training.learning_rate, warmup_steps=0, logging_steps=1,
+                             save_strategy="no", seed=0, use_cpu=True, bf16=False, disable_tqdm=True,
+                             dataloader_num_workers=0, gradient_checkpointing=checkpointing)
+            hook = type("Clock", (TrainerCallback,), {"on_step_end": lambda self, *a, **k: clock.tick()})()
+            clock.marks = [time.perf_counter()]
+            SFTTrainer(model=model, args=args, processing_class=tok, train_dataset=datasets.Dataset.from_list(rows),
+                       callbacks=[hook]).train()
+    lengths = [len(e["input_ids"]) for e in encoded]
+    trained = sum(sum(l != -100 for l in e["labels"][1:]) for e in encoded) / len(encoded)
+    return {"tool": tool, "checkpointing": checkpointing, "length": length, "windows": len(encoded), "mean_tokens": sum(lengths) / len(lengths),
+            "trained_per_window": trained, "steps": clock.steps(),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def bench_lengths(lengths=(512, 1024, 2048), steps: int = 3, batch: int = 2):
+    """Both tools with gradient checkpointing off (meddialogue's default) and on (TRL's default), at each length."""
+    import json, statistics, subprocess
+    for length in lengths:
+        rows = {}
+        for checkpointing in (False, True):
+            for tool in ("meddialogue", "trl"):
+                out = subprocess.run([sys.executable, __file__, "_one", tool, str(length), str(steps), str(batch),
+                                      str(int(checkpointing))], capture_output=True, text=True)
+                if out.returncode != 0: raise SystemExit(f"{tool} at {length} tokens failed:\n{out.stderr[-2000:]}")
+                r = rows[tool, checkpointing] = json.loads(out.stdout.strip().splitlines()[-1])
+                later = statistics.median(r["steps"][1:]) if len(r["steps"]) > 1 else r["steps"][0]
+                r["step_s"], r["tokens_per_s"] = later, batch * r["mean_tokens"] / later
+                print(f"lengths: {tool:11s} {length:5d} tokens, checkpointing {'on ' if checkpointing else 'off'} "
+                      f"(windows of {r['mean_tokens']:.0f} tokens on average, {r['trained_per_window']:.0f} trained), "
+                      f"batch {batch}: set-up and first step {r['steps'][0]:.1f} s, then {later:.1f} s/step, "
+                      f"{r['tokens_per_s']:.0f} tokens/s; peak RSS {r['peak_rss_mb']:,.0f} MB", flush=True)
+        for label, ours, trl in (("both off", rows["meddialogue", False], rows["trl", False]),
+                                 ("both on", rows["meddialogue", True], rows["trl", True]),
+                                 ("each tool's default", rows["meddialogue", False], rows["trl", True])):
+            print(f"lengths: {length} tokens, {label}: meddialogue / TRL tokens/s "
+                  f"{ours['tokens_per_s'] / trl['tokens_per_s']:.2f}x (target >= 2x); peak RSS "
+                  f"{ours['peak_rss_mb'] / trl['peak_rss_mb']:.2f} of TRL's (target <= 1)", flush=True)
+
+
 if __name__ == "__main__":
     which = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if which == "_one":
+        import json
+        print(json.dumps(one_length_run(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]),
+                                        bool(int(sys.argv[6])))))
+        raise SystemExit
+    if which == "lengths":
+        rest = [int(a) for a in sys.argv[2:] if a.isdigit()]
+        bench_lengths(tuple(rest) or (512, 1024, 2048))
     for name, fn in (("masks", bench_masks), ("generate", bench_generate), ("train", bench_train)):
         if which in (name, "all"): fn()
