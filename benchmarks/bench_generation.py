@@ -71,10 +71,10 @@ def main():
     same = sum(a == b for (h, v) in runs for a, b in zip(h[0], v[0]))
     print(f"model {args.model}; {len(prompts)} prompts from {args.notes} notes; max_new_tokens {args.max_new_tokens}; "
           f"{args.repeats} repeats; python {platform.python_version()}, {platform.machine()}")
-    for i, (name, start) in enumerate((("hf (batch %d)" % args.batch_size, hf_start),
-                                       ("vllm (%s)" % ("compiled" if args.compile else "default"), vl_start))):
-        print(f"{name}: start {start:.1f} s; generate s {spread([r[i][1] for r in runs])}; "
-              f"generated tokens/s {spread(rates[name.split()[0]])}")
+    labels = {"hf": f"hf (batch {args.batch_size})", "vllm": f"vllm ({'compiled' if args.compile else 'default'})"}
+    for i, (key, start) in enumerate((("hf", hf_start), ("vllm", vl_start))):
+        print(f"{labels[key]}: start {start:.1f} s; generate s {spread([r[i][1] for r in runs])}; "
+              f"generated tokens/s {spread(rates[key])}")
     ends = [(hf_start + h[1]) / (vl_start + v[1]) for h, v in runs]
     print(f"vllm / hf generated tokens/s: {spread(ratios)}x; end to end with startup (one pass) {spread(ends)}x")
     print(f"identical greedy replies: {same}/{len(prompts) * args.repeats}")

@@ -12,7 +12,7 @@ Targets (issue 3):
             and masks, gradient checkpointing off and on for both; each run in a fresh process (peak RSS is the
             process's ru_maxrss).
             Targets: peak memory at or below TRL's, tokens/s >= 2x TRL's, one 2,048-token step under a minute.
-            `lengths 2048` runs one length; `--steps N` (default 3) steps per run, the first reported apart.
+            `lengths 2048` runs one length; 3 steps per run, the first (with set-up) reported apart.
 """
 import os
 import sys
@@ -156,7 +156,7 @@ def length_examples(config, length: int, scripts: int = 8) -> list[dict]:
 
 
 class StepClock:
-    """Wall time of each optimizer step, from one tool's per-step hook."""
+    """Wall time of each optimizer step, from one tool's per-step hook (started when made)."""
     def __init__(self): self.marks = [time.perf_counter()]
     def tick(self, *_, **__): self.marks.append(time.perf_counter())
     def steps(self): return [b - a for a, b in zip(self.marks, self.marks[1:])]
@@ -165,7 +165,7 @@ class StepClock:
 def one_length_run(tool: str, length: int, steps: int, batch: int = 2, checkpointing: bool = False) -> dict:
     """Train `steps` steps with `tool` on `length`-token windows in this process (gradient checkpointing on or off);
     its step times and peak RSS."""
-    import json, resource
+    import resource
     from importlib.resources import files
     from meddialogue.core.run_config import load_run_config
     from meddialogue.training.batching import encode_examples
@@ -178,10 +178,9 @@ def one_length_run(tool: str, length: int, steps: int, batch: int = 2, checkpoin
     examples = length_examples(config, length)
     tok = load_tokenizer(config.model.name)
     encoded, _ = encode_examples(examples, tok, config.training)
-    clock = StepClock()      # its first mark is taken before the trainer is made: the first step includes set-up
     with tempfile.TemporaryDirectory() as d:
         if tool == "meddialogue":
-            clock.marks = [time.perf_counter()]
+            clock = StepClock()      # started before the trainer is made: the first step includes set-up
             Trainer(config).train(examples, [], f"{d}/run", progress=False, callback=clock.tick)
         else:
             import datasets
@@ -196,13 +195,13 @@ def one_length_run(tool: str, length: int, steps: int, batch: int = 2, checkpoin
                              save_strategy="no", seed=0, use_cpu=True, bf16=False, disable_tqdm=True,
                              dataloader_num_workers=0, gradient_checkpointing=checkpointing)
             hook = type("Clock", (TrainerCallback,), {"on_step_end": lambda self, *a, **k: clock.tick()})()
-            clock.marks = [time.perf_counter()]
+            clock = StepClock()
             SFTTrainer(model=model, args=args, processing_class=tok, train_dataset=datasets.Dataset.from_list(rows),
                        callbacks=[hook]).train()
     lengths = [len(e["input_ids"]) for e in encoded]
     trained = sum(sum(l != -100 for l in e["labels"][1:]) for e in encoded) / len(encoded)
-    return {"tool": tool, "checkpointing": checkpointing, "length": length, "windows": len(encoded), "mean_tokens": sum(lengths) / len(lengths),
-            "trained_per_window": trained, "steps": clock.steps(),
+    return {"tool": tool, "checkpointing": checkpointing, "length": length, "windows": len(encoded),
+            "mean_tokens": sum(lengths) / len(lengths), "trained_per_window": trained, "steps": clock.steps(),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
