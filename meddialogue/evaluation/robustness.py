@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..core.config import MedDialogueError
 from ..core.files import write_jsonl, write_text_atomic
+from ..core.memory import release_freed_memory
 from ..core.rundir import RunDir
 from .content import OUTCOMES, field_vocabularies, invented_fields, score_content
 from .report import plot_confusion, plot_fields, plot_robustness, report_markdown
@@ -315,6 +316,8 @@ def evaluate_run(run_dir, df, out, task=None, conversation=None, max_notes: int 
     sizes = {"max_new_tokens": max_new_tokens, "batch_size": batch_size}
     with InferencePipeline.from_run(run, engine, endpoint, **sizes) as pipe:
         answers = pipe.generate([i.messages for i in items], progress=progress)
+    del pipe
+    release_freed_memory()                       # the model and its engine are gone: their pages go back
     vocab = field_vocabularies({f: df[f].tolist() for f in task.output_fields if f in df.columns})
     rows = score_items(items, answers, task.output_fields, run.record.get("exposure"), task.field_labels, vocab)
     metrics = compute_metrics(rows, seed)

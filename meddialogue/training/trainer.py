@@ -13,6 +13,7 @@ from pathlib import Path
 from fastcore.basics import patch
 
 from ..core.config import MedDialogueError
+from ..core.memory import release_freed_memory
 from ..core.run_config import RunConfig, TrainingConfig
 from ..core.rundir import RunDir
 from ..modeling.models import pad_token_id
@@ -249,7 +250,9 @@ def train(self: Trainer, train_examples: list[dict], validation_examples: list[d
     log.info("training backend: %s (%s); mixed precision: %s; processes: %s (%s)", backend, reason, self.precision,
              world_and_rank(self.acc)[0], self.sharding.kind)
     with RunSeed(self.config.seed):
-        return self._train(train_examples, validation_examples, run, resume, callback, progress, backend, reason)
+        record = self._train(train_examples, validation_examples, run, resume, callback, progress, backend, reason)
+    release_freed_memory()            # the model, optimizer and batches are gone: their pages go back to the system
+    return record
 
 @patch
 def _launch(self: Trainer, backend: str) -> None:
