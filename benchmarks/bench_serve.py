@@ -19,6 +19,8 @@ from pathlib import Path
 
 import httpx
 
+from meddialogue.core.memory import resident_mb
+
 HERE = Path(__file__).resolve().parents[1]
 PROMPTS = [f"Patient {i}: weight-for-length z {-3 + i * 0.1:.1f}. What is the ASPEN severity?" for i in range(40)]
 MAX_TOKENS = 16
@@ -37,12 +39,6 @@ def start_server(model: str, port: int) -> subprocess.Popen:
         if proc.poll() is not None: raise SystemExit(f"the server exited: {proc.stdout.read()[-2000:]}")
     proc.kill()
     raise SystemExit("the server did not start within 180 s")
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"): return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def good(model: str, i: int) -> dict:
@@ -114,11 +110,11 @@ def main():
         with httpx.Client(timeout=600) as client:
             alone = {i: send(client, url, good(args.model, i))[1] for i in range(len(PROMPTS))}
             print(f"huge max_tokens: {huge_max_tokens(client, url, args.model)}")
-        before = rss_mb(proc.pid)
+        before = resident_mb(proc.pid)
         rows = []
         for clients in [int(c) for c in args.clients.split(",")]:
             rows.append(run_level(url, args.model, clients, args.requests, alone))
-            rows[-1]["rss_mb"] = rss_mb(proc.pid)
+            rows[-1]["rss_mb"] = resident_mb(proc.pid)
         print(f"server resident memory: {before:.0f} MB after warm-up, "
               + ", ".join(f"{r['rss_mb']:.0f} MB after {r['clients']} clients" for r in rows))
         print("| clients | good requests | malformed | requests/s | p50 ms | p95 ms | p99 ms | failed good | "

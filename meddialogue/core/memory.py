@@ -14,16 +14,16 @@ from pathlib import Path
 __all__ = ['resident_mb', 'peak_mb', 'mark_peak', 'release_freed_memory']
 
 # %% ../../nbs/core/07_memory.ipynb #f9cffb4e
-def _status_mb(key: str) -> float | None:
-    try: text = Path("/proc/self/status").read_text()
+def _status_mb(key: str, pid: int | str = "self") -> float | None:
+    try: text = Path(f"/proc/{pid}/status").read_text()
     except OSError: return None
     for line in text.splitlines():
         if line.startswith(key + ":"): return int(line.split()[1]) / 1024
     return None
 
-def resident_mb() -> float | None:
-    """This process's resident memory in MB (None where /proc does not say)."""
-    return _status_mb("VmRSS")
+def resident_mb(pid: int | None = None) -> float | None:
+    """The resident memory in MB of this process, or of process `pid` (None where /proc does not say)."""
+    return _status_mb("VmRSS", "self" if pid is None else pid)
 
 # %% ../../nbs/core/07_memory.ipynb #8a235fa7
 def peak_mb() -> float | None:
