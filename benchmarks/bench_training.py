@@ -9,8 +9,8 @@ Targets (issue 3):
   generate  batched (16) vs one-at-a-time greedy generation: >= 5x, identical outputs.
   lengths   (issue 29) SmolLM2-135M LoRA on patient role-play dialogues of about 512, 1,024 and 2,048 tokens, batch 2:
             seconds per step, tokens/s and peak resident memory, ours against TRL's SFTTrainer on the same token ids
-            and masks, gradient checkpointing off and on for both; each run in a fresh process (peak RSS is the
-            process's ru_maxrss).
+            and masks, gradient checkpointing off and on for both, both in the precision meddialogue's `auto` picks
+            here (bf16 on a CPU with AVX512-BF16 or AMX); each run in a fresh process (peak RSS is ru_maxrss).
             Targets: peak memory at or below TRL's, tokens/s >= 2x TRL's, one 2,048-token step under a minute.
             `lengths 2048` runs one length; 3 steps per run, the first (with set-up) reported apart.
 """
@@ -43,6 +43,12 @@ def conversations(n_patients=400, seed=0):
     task, conv = malnutrition_task()
     train, val = DataPrep(task, conv).prepare_data(malnutrition_data(n_patients=n_patients, seed=seed))
     return train + val
+
+
+def auto_is_bf16() -> bool:
+    """Whether meddialogue's `mixed_precision: auto` computes in bf16 on this machine; TRL is given the same."""
+    from meddialogue.training.precision import choose_precision
+    return choose_precision("auto") == "bf16"
 
 
 def trl_tokenizer():
@@ -107,7 +113,8 @@ def bench_train(steps=40, batch_size=8, lr=1e-3):
     with tempfile.TemporaryDirectory() as d:
         args = SFTConfig(output_dir=d, assistant_only_loss=True, max_length=None, report_to=[], max_steps=steps,
                          per_device_train_batch_size=batch_size, learning_rate=lr, warmup_steps=0, lr_scheduler_type="linear",
-                         logging_steps=10, save_strategy="no", seed=0, max_grad_norm=1.0, use_cpu=True, bf16=False, disable_tqdm=True,
+                         logging_steps=10, save_strategy="no", seed=0, max_grad_norm=1.0, use_cpu=True, bf16=auto_is_bf16(),
+                         disable_tqdm=True,
                          dataloader_num_workers=0)
         trainer = SFTTrainer(model=model, args=args, processing_class=ttok,
                              train_dataset=datasets.Dataset.from_list([{"messages": e["messages"]} for e in examples]))
@@ -118,7 +125,9 @@ def bench_train(steps=40, batch_size=8, lr=1e-3):
     # TRL's batches are random draws of the dataset: its non-padding tokens are the sum of the lengths it saw.
     seen = steps * batch_size
     trl_tokens = sum(lengths) * seen / len(lengths)
-    print(f"train: {steps} steps x batch {batch_size} (tiny qwen-2.5, full fine-tuning, CPU); meddialogue "
+    precision = "bf16" if auto_is_bf16() else "float32"
+    print(f"train: {steps} steps x batch {batch_size} (tiny qwen-2.5, full fine-tuning, CPU, both in {precision}); "
+          f"meddialogue "
           f"{ours_tokens / t_ours:,.0f} tokens/s ({t_ours:.1f} s incl. setup and saving, "
           f"{run['tokens']['not_padding_share']:.1%} not padding), TRL SFTTrainer ~{trl_tokens / t_trl:,.0f} tokens/s "
           f"({t_trl:.1f} s train() only) -> {ours_tokens / t_ours / (trl_tokens / t_trl):.2f}x (target >= 1.0x)")
@@ -192,7 +201,7 @@ def one_length_run(tool: str, length: int, steps: int, batch: int = 2, checkpoin
                     for e in encoded]
             args = SFTConfig(output_dir=d, max_length=None, report_to=[], max_steps=steps, per_device_train_batch_size=batch,
                              learning_rate=config.training.learning_rate, warmup_steps=0, logging_steps=1,
-                             save_strategy="no", seed=0, use_cpu=True, bf16=False, disable_tqdm=True,
+                             save_strategy="no", seed=0, use_cpu=True, bf16=auto_is_bf16(), disable_tqdm=True,
                              dataloader_num_workers=0, gradient_checkpointing=checkpointing)
             hook = type("Clock", (TrainerCallback,), {"on_step_end": lambda self, *a, **k: clock.tick()})()
             clock = StepClock()
@@ -208,6 +217,7 @@ def one_length_run(tool: str, length: int, steps: int, batch: int = 2, checkpoin
 def bench_lengths(lengths=(512, 1024, 2048), steps: int = 3, batch: int = 2):
     """Both tools with gradient checkpointing off (meddialogue's default) and on (TRL's default), at each length."""
     import json, statistics, subprocess
+    print(f"lengths: both tools compute in {'bf16' if auto_is_bf16() else 'float32'} (meddialogue's auto here)")
     for length in lengths:
         rows = {}
         for checkpointing in (False, True):

@@ -10,14 +10,26 @@ import contextlib
 from ..core.config import MedDialogueError
 
 # %% auto #0
-__all__ = ['choose_precision', 'autocast', 'grad_scaler']
+__all__ = ['cpu_computes_bf16', 'choose_precision', 'autocast', 'grad_scaler']
+
+# %% ../../nbs/training/04_precision.ipynb #94b4f55d
+def cpu_computes_bf16() -> bool:
+    """Whether torch's CPU kernels here compute bfloat16 natively (AVX512-BF16 or AMX, not pinned below AVX-512)."""
+    import os, torch
+    if torch.backends.cpu.get_cpu_capability() != "AVX512": return False
+    isa = os.environ.get("DNNL_MAX_CPU_ISA", "ALL").upper()
+    if not (isa == "ALL" or "BF16" in isa or "AMX" in isa): return False
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
 
 # %% ../../nbs/training/04_precision.ipynb #de425ca9
 def choose_precision(requested: str = "auto") -> str:
     """`no`, `bf16` or `fp16`: the requested mixed precision, resolved for this machine."""
     import torch
     cuda = torch.cuda.is_available()
-    if requested == "auto": return "bf16" if cuda and torch.cuda.is_bf16_supported() else "no"
+    if requested == "auto":
+        native = torch.cuda.is_bf16_supported() if cuda else cpu_computes_bf16()
+        return "bf16" if native else "no"
     if requested == "fp16" and not cuda:
         raise MedDialogueError("fp16 mixed precision needs a CUDA GPU; use mixed_precision bf16 or no here")
     return requested
