@@ -113,9 +113,8 @@ def bench_train(steps=40, batch_size=8, lr=1e-3):
     with tempfile.TemporaryDirectory() as d:
         args = SFTConfig(output_dir=d, assistant_only_loss=True, max_length=None, report_to=[], max_steps=steps,
                          per_device_train_batch_size=batch_size, learning_rate=lr, warmup_steps=0, lr_scheduler_type="linear",
-                         logging_steps=10, save_strategy="no", seed=0, max_grad_norm=1.0, use_cpu=True, bf16=auto_is_bf16(),
-                         disable_tqdm=True,
-                         dataloader_num_workers=0)
+                         logging_steps=10, save_strategy="no", seed=0, max_grad_norm=1.0, use_cpu=True,
+                         bf16=auto_is_bf16(), disable_tqdm=True, dataloader_num_workers=0)
         trainer = SFTTrainer(model=model, args=args, processing_class=ttok,
                              train_dataset=datasets.Dataset.from_list([{"messages": e["messages"]} for e in examples]))
         lengths = [len(x) for x in trainer.train_dataset["input_ids"]]
@@ -127,8 +126,7 @@ def bench_train(steps=40, batch_size=8, lr=1e-3):
     trl_tokens = sum(lengths) * seen / len(lengths)
     precision = "bf16" if auto_is_bf16() else "float32"
     print(f"train: {steps} steps x batch {batch_size} (tiny qwen-2.5, full fine-tuning, CPU, both in {precision}); "
-          f"meddialogue "
-          f"{ours_tokens / t_ours:,.0f} tokens/s ({t_ours:.1f} s incl. setup and saving, "
+          f"meddialogue {ours_tokens / t_ours:,.0f} tokens/s ({t_ours:.1f} s incl. setup and saving, "
           f"{run['tokens']['not_padding_share']:.1%} not padding), TRL SFTTrainer ~{trl_tokens / t_trl:,.0f} tokens/s "
           f"({t_trl:.1f} s train() only) -> {ours_tokens / t_ours / (trl_tokens / t_trl):.2f}x (target >= 1.0x)")
 

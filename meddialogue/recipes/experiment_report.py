@@ -11,12 +11,13 @@ from pathlib import Path
 
 from ..core.checks import MedDialogueError
 from ..core.files import write_text_atomic
+from ..core.rundir import RunDir
 from ..evaluation.statistics import PairedDifference, describe_difference, mean_ci, pool_seeds
 from .experiment import FACTORS, QUESTIONS
 
 # %% auto #0
 __all__ = ['minimum_detectable_difference', 'notes_for_halfwidth', 'pooled_design', 'experiment_record', 'aggregate',
-           'factor_arms', 'answers', 'plot_comparison', 'report']
+           'factor_arms', 'answers', 'plot_comparison', 'training_precisions', 'report']
 
 # %% ../../nbs/recipes/01_experiment_report.ipynb #2abf148c
 def minimum_detectable_difference(ci_low: float, ci_high: float, seeds: int = 1, power: float = 0.8) -> float | None:
@@ -327,6 +328,14 @@ def _factor_lines(comparisons, fa) -> list[str]:
             _factor_arms_table(fa).to_markdown(index=False, disable_numparse=True), ""]
 
 
+# %% ../../nbs/recipes/01_experiment_report.ipynb #30d2b9d2
+_PRECISION_NAMES = {"no": "float32", "bf16": "bfloat16 mixed precision", "fp16": "float16 mixed precision"}
+
+def training_precisions(out, settings) -> list[str]:
+    """The mixed precisions (`no`, `bf16`, `fp16`) the arms of these settings trained in, from their run records."""
+    runs = [RunDir(f) for s in settings for f in sorted((Path(out) / s).glob("*/run"))]
+    return sorted({run.read().get("mixed_precision", "no") for run in runs if run.finished})
+
 # %% ../../nbs/recipes/01_experiment_report.ipynb #ac17ce79
 _BOOTSTRAP_NOTE = ("The paired bootstrap resamples notes, so the prompts built from one note move together. McNemar's "
                    "test treats every prompt as independent, which they are not, so its p-value overstates the "
@@ -347,7 +356,10 @@ def report(out) -> str:
     per_family = families.pivot_table(index="family", columns="arm", values="mean", aggfunc="mean", sort=False)
     record = experiment_record(out)
     reused = [s["folder"] for s in record.get("settings", []) if s["reused"]]
+    precisions = training_precisions(out, arms.setting.unique())
     provenance = [f"Code: {record['code_version']}." if record else "",
+                  f"Training precision: {', '.join(_PRECISION_NAMES.get(p, p) for p in precisions)}."
+                  if precisions else "",
                   f"Reused from an earlier run with the same parameters and code: {', '.join(reused)}."
                   if reused else ""]
     lines = ["# Conversational, single-turn and instruction fine-tuning", "", *_answer_lines(comparisons),
