@@ -8,7 +8,14 @@ from __future__ import annotations
 from ..modeling.models import backbone_and_head
 
 # %% auto #0
-__all__ = ['token_loss_sum']
+__all__ = ['attention_mask_needed', 'token_loss_sum']
+
+# %% ../../nbs/training/01_loss.ipynb #c89c4e0c
+def attention_mask_needed(attention_mask):
+    """The padding mask a causal forward still needs: None when every row is ones followed by zeros."""
+    if attention_mask is None: return None
+    right_padded = bool((attention_mask[:, 1:] <= attention_mask[:, :-1]).all())
+    return None if right_padded else attention_mask
 
 # %% ../../nbs/training/01_loss.ipynb #d11cb164
 def token_loss_sum(model, batch, whole: bool = False):
@@ -16,13 +23,14 @@ def token_loss_sum(model, batch, whole: bool = False):
     import torch.nn.functional as F
     labels = batch["labels"][:, 1:]
     keep = labels != -100
+    mask = attention_mask_needed(batch["attention_mask"])
     backbone, head = (None, None) if whole else backbone_and_head(model)
     if backbone is not None:
-        hidden = backbone(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
+        hidden = backbone(input_ids=batch["input_ids"], attention_mask=mask).last_hidden_state
         logits = head(hidden[:, :-1][keep])
         targets = labels[keep]
     else:
-        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits[:, :-1]
+        logits = model(input_ids=batch["input_ids"], attention_mask=mask).logits[:, :-1]
         logits, targets = logits.reshape(-1, logits.shape[-1]), labels.reshape(-1)
     loss = F.cross_entropy(logits.float(), targets, ignore_index=-100, reduction="sum")
     return loss, int(keep.sum())
