@@ -12,7 +12,9 @@ Targets (issue 3):
             and masks, gradient checkpointing off and on for both, both in the precision meddialogue's `auto` picks
             here (bf16 on a CPU with AVX512-BF16 or AMX); each run in a fresh process (peak RSS is ru_maxrss).
             Targets: peak memory at or below TRL's, tokens/s >= 2x TRL's, one 2,048-token step under a minute.
-            `lengths 2048` runs one length; 3 steps per run, the first (with set-up) reported apart.
+            `lengths 2048` runs one length. Each run is one pass over that length's windows (8 to 19 steps; the
+            windows vary in length, so a few steps would measure which windows they drew): tokens/s is the real
+            tokens the steps after the first carried over their time, the first step (with set-up) reported apart.
 """
 import os
 import sys
@@ -169,24 +171,29 @@ class StepClock:
     def steps(self): return [b - a for a, b in zip(self.marks, self.marks[1:])]
 
 
-def one_length_run(tool: str, length: int, steps: int, batch: int = 2, checkpointing: bool = False) -> dict:
-    """Train `steps` steps with `tool` on `length`-token windows in this process (gradient checkpointing on or off);
-    its step times and peak RSS."""
+def one_length_run(tool: str, length: int, batch: int = 2, checkpointing: bool = False) -> dict:
+    """One pass over the `length`-token windows with `tool` in this process (gradient checkpointing on or off): each
+    step's wall time and the real (not padding) tokens it carried, and the peak RSS."""
+    import math
     import resource
     from importlib.resources import files
     from meddialogue.core.run_config import load_run_config
-    from meddialogue.training.batching import encode_examples
+    from meddialogue.training.batching import BatchPlan, encode_examples
     from meddialogue.modeling.models import load_tokenizer
     from meddialogue.training.loading import load_for_training
     from meddialogue.training.trainer import Trainer
     config = load_run_config(files("meddialogue") / "data" / "roleplay" / "patient.yaml").update(
-        max_length=length, batch_size=batch, max_steps=steps, eval_steps=10**6, save_steps=10**6, logging_steps=1,
-        warmup_ratio=0.0, report_to="none", gradient_checkpointing=checkpointing)
+        max_length=length, batch_size=batch, eval_steps=10**6, save_steps=10**6, logging_steps=1, warmup_ratio=0.0,
+        report_to="none", gradient_checkpointing=checkpointing)
     examples = length_examples(config, length)
     tok = load_tokenizer(config.model.name)
     encoded, _ = encode_examples(examples, tok, config.training)
+    steps = math.ceil(len(encoded) / batch)
+    config = config.update(max_steps=steps)
     with tempfile.TemporaryDirectory() as d:
         if tool == "meddialogue":
+            plan = BatchPlan(encoded, config.training, config.seed)      # the trainer's own plan of its batches
+            carried = [sum(len(e["input_ids"]) for m in plan.micro_batches(s) for e in m) for s in range(steps)]
             clock = StepClock()      # started before the trainer is made: the first step includes set-up
             Trainer(config).train(examples, [], f"{d}/run", progress=False, callback=clock.tick)
         else:
@@ -202,34 +209,43 @@ def one_length_run(tool: str, length: int, steps: int, batch: int = 2, checkpoin
                              save_strategy="no", seed=0, use_cpu=True, bf16=auto_is_bf16(), disable_tqdm=True,
                              dataloader_num_workers=0, gradient_checkpointing=checkpointing)
             hook = type("Clock", (TrainerCallback,), {"on_step_end": lambda self, *a, **k: clock.tick()})()
-            clock = StepClock()
-            SFTTrainer(model=model, args=args, processing_class=tok, train_dataset=datasets.Dataset.from_list(rows),
-                       callbacks=[hook]).train()
+            clock, carried = StepClock(), []
+            trainer = SFTTrainer(model=model, args=args, processing_class=tok,
+                                 train_dataset=datasets.Dataset.from_list(rows), callbacks=[hook])
+            collate = trainer.data_collator
+            def counting(items):
+                carried.append(sum(len(x["input_ids"]) for x in items))
+                return collate(items)
+            trainer.data_collator = counting
+            trainer.train()
     lengths = [len(e["input_ids"]) for e in encoded]
     trained = sum(sum(l != -100 for l in e["labels"][1:]) for e in encoded) / len(encoded)
     return {"tool": tool, "checkpointing": checkpointing, "length": length, "windows": len(encoded),
             "mean_tokens": sum(lengths) / len(lengths), "trained_per_window": trained, "steps": clock.steps(),
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "carried": carried, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def bench_lengths(lengths=(512, 1024, 2048), steps: int = 3, batch: int = 2):
+def bench_lengths(lengths=(512, 1024, 2048), batch: int = 2):
     """Both tools with gradient checkpointing off (meddialogue's default) and on (TRL's default), at each length."""
-    import json, statistics, subprocess
+    import json, subprocess
     print(f"lengths: both tools compute in {'bf16' if auto_is_bf16() else 'float32'} (meddialogue's auto here)")
     for length in lengths:
         rows = {}
         for checkpointing in (False, True):
             for tool in ("meddialogue", "trl"):
-                out = subprocess.run([sys.executable, __file__, "_one", tool, str(length), str(steps), str(batch),
+                out = subprocess.run([sys.executable, __file__, "_one", tool, str(length), str(batch),
                                       str(int(checkpointing))], capture_output=True, text=True)
                 if out.returncode != 0: raise SystemExit(f"{tool} at {length} tokens failed:\n{out.stderr[-2000:]}")
                 r = rows[tool, checkpointing] = json.loads(out.stdout.strip().splitlines()[-1])
-                later = statistics.median(r["steps"][1:]) if len(r["steps"]) > 1 else r["steps"][0]
-                r["step_s"], r["tokens_per_s"] = later, batch * r["mean_tokens"] / later
+                if len(r["carried"]) != len(r["steps"]): raise SystemExit(f"{tool}: steps and batches do not pair up")
+                later, tokens = sum(r["steps"][1:]), sum(r["carried"][1:])
+                r["tokens_per_s"] = tokens / later
                 print(f"lengths: {tool:11s} {length:5d} tokens, checkpointing {'on ' if checkpointing else 'off'} "
-                      f"(windows of {r['mean_tokens']:.0f} tokens on average, {r['trained_per_window']:.0f} trained), "
-                      f"batch {batch}: set-up and first step {r['steps'][0]:.1f} s, then {later:.1f} s/step, "
-                      f"{r['tokens_per_s']:.0f} tokens/s; peak RSS {r['peak_rss_mb']:,.0f} MB", flush=True)
+                      f"({r['windows']} windows of {r['mean_tokens']:.0f} tokens on average, "
+                      f"{r['trained_per_window']:.0f} trained), batch {batch}, {len(r['steps'])} steps: set-up and "
+                      f"first step {r['steps'][0]:.1f} s, then {later / (len(r['steps']) - 1):.1f} s/step for "
+                      f"{tokens / (len(r['steps']) - 1):.0f} real tokens/step, {r['tokens_per_s']:.0f} tokens/s; "
+                      f"peak RSS {r['peak_rss_mb']:,.0f} MB", flush=True)
         for label, ours, trl in (("both off", rows["meddialogue", False], rows["trl", False]),
                                  ("both on", rows["meddialogue", True], rows["trl", True]),
                                  ("each tool's default", rows["meddialogue", False], rows["trl", True])):
@@ -242,8 +258,7 @@ if __name__ == "__main__":
     which = sys.argv[1] if len(sys.argv) > 1 else "all"
     if which == "_one":
         import json
-        print(json.dumps(one_length_run(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]),
-                                        bool(int(sys.argv[6])))))
+        print(json.dumps(one_length_run(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), bool(int(sys.argv[5])))))
         raise SystemExit
     if which == "lengths":
         rest = [int(a) for a in sys.argv[2:] if a.isdigit()]
