@@ -10,7 +10,7 @@ import re
 from .phi_codes import UNIT_AFTER
 
 # %% auto #0
-__all__ = ['street_addresses', 'labelled_addresses', 'address_spans', 'zip_spans']
+__all__ = ['street_addresses', 'labelled_addresses', 'area_spans', 'address_spans', 'zip_spans']
 
 # %% ../../nbs/safety/17_phi_addresses.ipynb #05023ae2
 _STREET_WORDS = (
@@ -27,29 +27,41 @@ _STREET_WORDS = (
     "rapid|rapids|rest|river|route|shoal|shoals|shore|shores|skyway|spring|springs|spur|spurs|station|stravenue|stream|"
     "summit|throughway|trace|track|trafficway|tunnel|turnpike|underpass|union|unions|valley|valleys|viaduct|village|"
     "villages|ville|vista|wall|well|wells|wharf|yard|yards|quay|parade|broadway|esplanade|promenade|wynd|gate|hey|fold|"
-    "side|end|chase|drove")
+    "side|end|chase|drove|isitaladi")
 _STREET_SET = frozenset(_STREET_WORDS.split("|"))
 _FOREIGN_STREET = (r"rue|avenue|boulevard|chemin|impasse|allée|place|quai|rua|avenida|travessa|praça|largo|estrada|"
-                   r"ulica|cesta|sokak|sokağı|caddesi|cad\.|mahallesi|ул\.|улица|пр\.|проспект|tänav|maantee")
+                   r"ulica|cesta|sokak|sokağı|caddesi|cad\.|mahallesi|ул\.|улица|пр\.|проспект|tänav|maantee|"
+                   r"calle|av\.|avda\.|carrera|cra\.|diagonal|diag\.|transversal|pasaje|camino|vial|paseo|ronda|"
+                   r"callejón|periférico|circuito|cerrada|privada|andador|prolongación|calzada|retorno|viale|vicolo|"
+                   r"piazza|piazzale|corso|contrada|strada|str\.|aleea|soseaua|șoseaua|bulevardul|calea|splaiul|ul\.|"
+                   r"al\.|aleja|plac|osiedle|gg\.|gang|jalan|jl\.|jln\.|lorong|ulice|náměstí|nám\.|třída|námestie|"
+                   r"gatvė|prospektas|iela|utca|út|tér|вулиця|вул\.|провулок|бульвар|площа|проспект|шосе")
 _FOREIGN_WORDS = frozenset(_FOREIGN_STREET.replace("\\", "").split("|"))
 _SUFFIXES = ("straße", "strasse", "str.", "gasse", "weg", "allee", "platz", "ring", "gatan", "vägen", "gata", "veien",
-             "vei", "gate", "katu", "tie", "väylä", "polku")
-_UNIT = r"(?:,?[ \t]*(?:Apt|Apartment|Unit|Suite|Ste|Flat|Fl|Floor|Rm|Room|Bldg|Lot|No\.?|#)\.?[ \t]*#?[ \t]*[\w\-]+)?"
-_PLACE_TAIL = (r"(?:,[ \t]*(?!(?:and|with|phone|tel|mobile|cell|email)\b)[A-Z][^\W\d_'.\-]*\b"
-               r"(?:[ \t]+[A-Z][^\W\d_'.\-]*\b){0,2}){0,2}")
+             "vei", "gate", "katu", "tie", "väylä", "polku", "vej", "gade", "stræde", "allé", "laan", "straat", "plein",
+             "gracht", "kade", "steeg", "dreef", "singel", "utca", "gatvė")
+_UNIT = (r"(?:[ \t]*,?[ \t]*(?:#|Apt|Apartment|Unit|Suite|Ste|Flat|Fl|Floor|Rm|Room|Bldg|Lot|No|Piso|Dto|Depto|"
+         r"Dpto|Edif|Of|Piano|Int|Esc|Bl|Sc|Ap|Et|Puerta|Pta|lok|m)\b\.?[ \t]*#?[ \t]*[\w\-]+){0,4}")
+_PLACE_TAIL = (r"(?:[ \t]*,[ \t]*(?!(?:and|with|phone|tel|mobile|cell|email)\b)(?:[A-Z]|[^\x00-\x7f])[^\W\d_'.\-]*\b"
+               r"(?:[ \t]+(?:(?:de|del|la|di|da|do|du|sur|am|an|pri|nad|pod)[ \t]+)?(?:[A-Z]|[^\x00-\x7f])"
+               r"[^\W\d_'.\-]*\b){0,3}){0,2}")
 
 # %% ../../nbs/safety/17_phi_addresses.ipynb #23a81af2
 _PREFIX = re.compile(r"(?:\b(?:The[ \t]+[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2},[ \t]+)?(?:Flat|Apt|Apartment|Unit|Suite|"
                      r"House|Plot)\.?[ \t]*#?[ \t]*\w+,?[ \t]+|\bThe[ \t]+[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2},"
                      r"[ \t]+)$")
+_HOUSE_NO = re.compile(r"\bH\.[ \t]*No\.?[ \t]*$")
 _HOUSE_FIRST = re.compile(r"(?<![\d.,:/])\b\d{1,6}[A-Za-z]?(?:[/\-]\d{1,4}[A-Za-z]?)?,?[ \t]+(?=[A-Z]|[^\x00-\x7f])")
 _AFTER_HOUSE = re.compile(r"(?:[NSEW]\.?[ \t]+)?((?:(?![a-z])[^\W\d_][\w'’.\-]*|\d+(?:st|nd|rd|th)|[^\x00-\u024f\s]"
                           r"[^\s,]*)(?:[ \t]+(?:(?![a-z])[^\W\d_][\w'’.\-]*|[^\x00-\u024f\s][^\s,]*)){0,4})")
 _NOT_STREET_LEAD = frozenset("with and at to for the of on in by am pm via".split())
 _STREET_TAIL = re.compile(r"\.?(?:[ \t]+(?:N|S|E|W|NE|NW|SE|SW)\b\.?)?" + _UNIT + _PLACE_TAIL)
+_STREET_NAME = r"(?:(?:de|du|des|la|le|los|las|el|del|dos|das|do|da|di|d'|(?:[A-Z]|[^\x00-\x7f])[\w'’.\-]*),?[ \t]+)"
+_HOUSE_MARK = r"(?i:(?:n[ºo°]\.?|nr\.?|no\.?|#|буд\.|д\.)[ \t]*)"
 _STREET_FIRST = re.compile(
-    r"(?i:\b(?:" + _FOREIGN_STREET + r"))[ \t]+(?:(?:de|du|des|la|le|dos|das|do|da|d'|[A-Z][\w'’.\-]*)[ \t]+){0,5}?,?"
-    r"[ \t]*(?:n[ºo°]\.?[ \t]*)?\d{1,5}[A-Za-z]?\b" + _UNIT + _PLACE_TAIL)
+    r"(?i:\b(?:" + _FOREIGN_STREET + r"))[ \t]+(?:" + _STREET_NAME + r"{1,5}?|\d{1,3}[A-Za-z]?[ \t]+(?=" + _HOUSE_MARK
+    + r"))" + r"[ \t]*" + _HOUSE_MARK + r"?\d{1,5}[A-Za-z]?(?:-\d{1,4})?\b"
+    + r"(?:[ \t]+(?:Este|Oeste|Norte|Sur|Bis)\b)?" + _UNIT + _PLACE_TAIL)
 _SUFFIX_STREET = re.compile(r"\b[A-Z][\w'’\-]*(?:" + "|".join(re.escape(s) for s in _SUFFIXES) + r")[ \t]+\d{1,5}"
                             r"[A-Za-z]?\b" + _UNIT + _PLACE_TAIL)
 
@@ -72,7 +84,8 @@ def street_addresses(text: str) -> list[tuple[str, int, int]]:
     out = []
     for h in _HOUSE_FIRST.finditer(text):
         if (end := _number_first(text, h)) is None: continue
-        p = _PREFIX.search(text, max(0, h.start() - 60), h.start())
+        p = _PREFIX.search(text, max(0, h.start() - 60), h.start()) or \
+            _HOUSE_NO.search(text, max(0, h.start() - 9), h.start())
         out.append(("ADDRESS", p.start() if p else h.start(), end))
     lower = text.lower()
     if _FOREIGN_WORDS & set(lower.split()):
@@ -112,6 +125,19 @@ def labelled_addresses(text: str) -> list[tuple[str, int, int]]:
         if value and re.search(r"\d|[^\x00-\x7f]", value): out.append(("ADDRESS", m.end(), m.end() + len(value)))
     return out
 
+# %% ../../nbs/safety/17_phi_addresses.ipynb #3d410545
+_AREA = re.compile(r"(?<![\w\-])((?:[A-Z]|[^\x00-\x7f])[^\W\d_]*(?:[ \t\-](?:[A-Z]|[^\x00-\x7f])[^\W\d_]*){0,2})[ \t]+"
+                   r"(?:County|Parish|Province|Oblast|Township|Borough|Municipality|Prefecture|Canton|Governorate|"
+                   r"Voivodeship|Shire)\b")
+_NOT_AREA = frozenset("""the this that these those our your their his her its local school health police fire water
+electoral same each every another other neighbouring neighboring rural urban general regional community district
+county city state national royal central north south east west northern southern eastern western""".split())
+
+def area_spans(text: str) -> list[tuple[str, int, int]]:
+    """Named counties, parishes, provinces and the like (`Wright County`), as places."""
+    return [("LOCATION", m.start(), m.end()) for m in _AREA.finditer(text)
+            if m.group(1).split()[0].lower() not in _NOT_AREA]
+
 # %% ../../nbs/safety/17_phi_addresses.ipynb #4c3af3eb
 _ADDRESS_CONTEXT = re.compile(r"(?i)\b(?:address|addr|lives?|living|resides?|residing|residence|home|visit(?:ed)? to|"
                               r"moved to|located at|at|to)\b[^.\n]{0,12}$")
@@ -119,8 +145,8 @@ _HOUSE = re.compile(r"(?:[ \t]*,?[ \t]*(?:no\.?|nr\.?|#)?[ \t]*\d{1,5}[A-Za-z]?(
 _HOUSE_BEFORE = re.compile(r"(?:\b\d{1,5}[A-Za-z]?(?:[/\-]\d{1,4})?[ \t]+)$")
 
 def address_spans(text: str, names) -> list[tuple[str, int, int]]:
-    """Street and labelled addresses, and name runs that a house number makes an address."""
-    out = street_addresses(text) + labelled_addresses(text)
+    """Street and labelled addresses, named areas, and name runs that a house number makes an address."""
+    out = street_addresses(text) + labelled_addresses(text) + area_spans(text)
     for kind, s, e in names:
         if kind != "NAME": continue
         mb, ma = _HOUSE_BEFORE.search(text[max(0, s - 12):s]), _HOUSE.match(text, e)
@@ -134,19 +160,24 @@ def address_spans(text: str, names) -> list[tuple[str, int, int]]:
 
 # %% ../../nbs/safety/17_phi_addresses.ipynb #97ae651b
 _ZIP_SHAPE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[A-Z]{2}\b|\b[A-Z]\d[A-Z][ \t]\d[A-Z]\d\b")
-_ZIP_AFTER = re.compile(r"(?:,[ \t]*[A-Z]{2}[ \t,]+|,?[ \t]*)((?:[A-Z]{1,2}-?)?\d{3,6}(?:[ \-]\d{2,4})?"
+_ZIP_AFTER = re.compile(r"(?:,[ \t]*[A-Z]{2}[ \t,]+|,?[ \t]*)(\d{2}-\d{3}|(?:[A-Z]{1,2}-?)?\d{3,6}(?:[ \-]\d{2,4})?"
                         r"(?:[ \t][A-Z]{2})?"
                         r"|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)\b(?![.,]\d)")
 _ZIP_BEFORE = re.compile(r"\b((?:[A-Z]{1,2}-?)?\d{4,6}(?:-\d{3,4})?)[ \t]+$")
+_ZIP_CUE = re.compile(r"(?i:\b(?:post(?:al)?[ \t]?code|zip(?:[ \t]?code)?|plz|code postal)\b[ \t]*(?:no\.?|number)?"
+                      r"[ \t]*[:#]?[ \t]*)((?=[A-Z\d\- ]*\d)[A-Z\d]{2,8}(?:[ \-][A-Z\d]{2,5})?)\b(?![.,]\d)")
+_TOWN_AFTER = re.compile(r"[ \t]+((?:[A-Z]|[^\x00-\x7f])[^\W\d_]+(?:[ \t\-](?:[A-Z]|[^\x00-\x7f])[^\W\d_]+){0,2})")
 
 def zip_spans(text: str, spans) -> list[tuple[str, int, int]]:
     """Postcodes by their shape, and next to the addresses, places and names among `spans`."""
     out = [("ZIP", m.start(), m.end()) for m in _ZIP_SHAPE.finditer(text)]
+    out += [("ZIP", *m.span(1)) for m in _ZIP_CUE.finditer(text)]
     for kind, s, e in spans:
         if kind not in ("ADDRESS", "LOCATION", "NAME"): continue
         m = _ZIP_AFTER.match(text, e)
         if m and (kind != "NAME" or sum(c.isdigit() for c in m.group(1)) >= 4) and not UNIT_AFTER.match(text, m.end(1)):
             out.append(("ZIP", m.start(1), m.end(1)))
+            if kind == "ADDRESS" and (t := _TOWN_AFTER.match(text, m.end(1))): out.append(("LOCATION", *t.span(1)))
         mb = _ZIP_BEFORE.search(text[max(0, s - 14):s])
         if mb and text[e:e + 1] != ":": out.append(("ZIP", s - len(mb.group()), s - len(mb.group()) + len(mb.group(1))))
     return out

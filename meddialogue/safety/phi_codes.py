@@ -24,7 +24,8 @@ _LAB_BEFORE = re.compile(r"\b(?:plt|plts|platelets?|wbc|wcc|anc|alc|cd4|cd8|afp|
                          r"viral load|count|counts|steps|calories|kcal|iu|units|d-?dimer|troponin|trop|hcg|b-?hcg|psa|"
                          r"crp|esr|tsh|ige|titre|titer|volume|dose|total|output|intake|uop|weight|wt|level|levels)\b"
                          r"[\s:=]*(?:was|is|of)?[\s:=]*$", re.IGNORECASE)
-_RUN = re.compile(r"(?=[\d(+])(?<![\w.,/+\-])(?:\+?\(?\+?\d{1,4}\)[ \t.\-/]?|\+[ \t]?|00)?\d+"
+_RUN = re.compile(r"(?=[\d(+])(?<![\w.,/+\-])(?:\+?\(?\+?\d{1,4}\)[ \t.\-/]?|\+[ \t]?\d{1,3}\(\d\)[ \t]?|\+[ \t]?|00)?"
+                  r"\d+"
                   r"(?:(?:[ \t]?-[ \t]?|\.|/|[ \t])(?:\(\d{1,5}\)[ \t]?\d*|\d+))*"
                   r"(?:[ \t]*(?:ext\.?|x|#)[ \t]*\d{1,5}\b(?!\^))?(?![\w]|[.,:]\d)")
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -46,6 +47,7 @@ def _run_kind(text: str, t: str, start: int) -> str | None:
     if "/" in t:
         ok = (t.count("/") == 1 and t.lstrip("(").startswith("0") and n >= 7) or \
             bool(re.fullmatch(r"\d{2,4}[ \-]\d{3,4}(?:[ \-]\d{2,4})?", t.rsplit("/", 1)[1]))
+        if not ok and cue and n >= 6 and t.count("/") == 1 and len(groups[0]) >= 4: return cue  # case 45045/44
         return (cue or "PHONE") if ok else None
     if "." in t and any(len(g) == 1 for g in groups[1:]) or seps == ["."]: return None  # decimals
     if n < 6 or n > 18: return cue if cue and cue != "ID" and n >= 4 else None
@@ -89,7 +91,8 @@ def code_spans(text: str) -> list[tuple[str, int, int]]:
 
 # %% ../../nbs/safety/13_phi_codes.ipynb #dda7b4dd
 _AFTER_CUE = re.compile(r"(?:\.?[ \t]*(?i:no\.?|nr\.?|number|num|#|id|code|ref))?[ \t]*(?:is|was|=)?[ \t]*[:#\-–(.]*"
-                        r"[ \t]*((?=[A-Z0-9\-. /]*\d)[A-Z0-9]{1,8}(?:(?:[\-/]|\.(?! )|(?<![A-Z0-9]{5}) )[A-Z0-9]{1,8})"
+                        r"[ \t]*((?=[A-Z0-9\-. /•·]*\d)[A-Z0-9]{1,8}"
+                        r"(?:(?:[\-/•·]|\.(?! )|(?<![A-Z0-9]{5}) )[A-Z0-9]{1,8})"
                         r"{0,5})(?![\w:]|[.,]\d)")
 _FIRST_WORDS = {p.split()[0] for p, k in CUE_OF.items() if k in STRONG_CUES}
 _SPLIT = re.compile(r"[\s.:,;#()\-–]+")

@@ -66,7 +66,7 @@ _MONTH_WORD = re.compile(r"\b" + _MONTH + r"\b", re.IGNORECASE)
 _MONTH_DATE = re.compile(
     r"\b(?:" + _WEEKDAY + r"\s+)?(?:the\s+)?" + _DAY + r"(?:\s+of)?[\s\-/]+" + _MONTH
     + r"\b\.?(?:[\s\-/,]+'?\d{4}\b|[\-/']\d{2}\b)?|\b(?:" + _WEEKDAY + r"\s+)?" + _MONTH + r"\b\.?(?:\s+the)?[\s\-]+"
-    + _DAY + r"\b(?!\s*(?:mg|kg|g|ml|units|%|x|/))(?:,?[\s\-]+'?\d{4}\b)?|\b" + _MONTH
+    + _DAY + r"\b(?![ \t]*(?:mg|kg|g|ml|units|%|x|/))(?:,?[\s\-]+'?\d{4}\b)?|\b" + _MONTH
     + r"\b\.?,?[\s\-]+(?:'\d{2}\b|(?:19|20)\d{2}\b)", re.IGNORECASE)
 _NUMERIC = re.compile(r"(?<![\w.,/:\-])(?:\d{1,4}(?:[/.\-]\d{1,4}){1,2}|\d{8})(?![\w/]|[.,:]\d)")
 _NUM_DATE = re.compile(r"(\d{1,4})([/.\-])(\d{1,2})\2(\d{2,4})")
@@ -147,7 +147,9 @@ def _month_dates(text: str) -> list[tuple[str, int, int]]:
 # %% ../../nbs/safety/14_phi_patterns.ipynb #dc63db2a
 def date_spans(text: str) -> list[tuple[str, int, int]]:
     """Dates: numeric in any order and separator, with month names, month and day, month and year, `yyyymmdd`."""
-    out = [("DATE", m.start(), m.end()) for m in _NUMERIC.finditer(text) if _numeric_date(text, m.group(), m.start())]
+    out = [("DATE", m.start() - (len(w.group()) if (w := _WEEKDAY_BEFORE.search(text[max(0, m.start() - 12):m.start()]))
+                                 else 0), m.end())
+           for m in _NUMERIC.finditer(text) if _numeric_date(text, m.group(), m.start())]
     out += [("DATE", e + 1, r.end()) for _, _, e in list(out) if (r := _RANGE_END.match(text, e))]  # 6/3-6/4
     return out + _month_dates(text)
 
@@ -175,7 +177,7 @@ def age_spans(text: str) -> list[tuple[str, int, int]]:
     """Ages over 89, in digits or words, where the words around say it is an age."""
     out = []
     for m in _OLD_CANDIDATE.finditer(text):
-        before = text[max(0, m.start() - 24):m.start()]
+        before = text[max(0, m.start() - 24, text.rfind("\n", 0, m.start()) + 1):m.start()]  # this line only
         if _NOT_AGE_BEFORE.search(before): continue
         listed = _AGE_BEFORE.search(before) and (_SEX_AFTER.match(text, m.end()) or _LIST_AFTER.match(text, m.end()))
         if _AGE_AFTER.match(text, m.end()) or listed or \

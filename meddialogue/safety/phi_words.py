@@ -184,6 +184,14 @@ def _join(text: str, words, flags: list[int], known) -> None:
         if flags[i] == 0 and flags[i + 1] == 2 and w[0].isupper() and w.lower().rstrip(".") in PLACE_PREFIXES \
                 and text[words[i].end():words[i + 1].start()] in (" ", ". "):
             flags[i] = -1
+    for i in range(1, len(words) - 1):  # van der Meulen, de la Cruz: particles between a name and a capitalised word
+        if flags[i - 1] != 2 or words[i].group() not in PARTICLES: continue
+        k = i + 1 if words[i + 1].group() not in PARTICLES else i + 2
+        if k >= len(words) or flags[k] not in (0, -2, 1, 2) or not words[k].group()[0].isupper(): continue
+        if any(text[words[j].end():words[j + 1].start()] != " " for j in range(i - 1, k)): continue
+        low = words[k].group().lower()
+        if low in CUE_STOP or low in FACILITY_HEADS or low in GENERIC: continue
+        flags[i:k] = [-1] * (k - i); flags[k] = 2
 
 # %% ../../nbs/safety/15_phi_words.ipynb #d699799c
 _JOIN_GAP = re.compile(r"\.?[ \t]+|[ \t]*-[ \t]*|[ \t]+[\"'“‘]|[\"'”’][ \t]+")
@@ -234,10 +242,10 @@ def foreign_spans(text: str) -> list[tuple[str, int, int]]:
     return out
 
 # %% ../../nbs/safety/15_phi_words.ipynb #c08a33a1
-def facility_spans(text: str, words, known) -> list[tuple[str, int, int]]:
+def facility_spans(text: str, words, known, names=frozenset()) -> list[tuple[str, int, int]]:
     """Capitalised runs that name a hospital, clinic, home or practice, not only a department (`Nephrology Clinic`)."""
     out = []
-    def cap(w): return w[0].isupper() or not _latin(w)
+    def cap(w): return w[0].isupper() or not _latin(w) or (len(w) > 2 and w[1].isupper())  # iBhayi, eThekwini
     for i, m in enumerate(words):
         if m.group().lower() not in STRONG_HEADS or not m.group()[0].isupper(): continue
         j = k = i
@@ -248,7 +256,8 @@ def facility_spans(text: str, words, known) -> list[tuple[str, int, int]]:
                 and text[words[k].end():words[k + 1].start()] in (" ", "\t"):
             k += 1
         run = [w.group().lower() for w in words[j:k + 1]]
-        if all(r in GENERIC or r in FACILITY_HEADS or (r in known and _latin(r)) for r in run): continue
+        if all(r in GENERIC or r in FACILITY_HEADS or (r in known and _latin(r) and r not in names) for r in run):
+            continue
         while j <= i and words[j].group().lower() in ("of", "the"): j += 1
         out.append(("FACILITY", words[j].start(), words[k].end()))
     return out
@@ -271,4 +280,4 @@ def word_spans(text: str, decide=None) -> list[tuple[str, int, int]]:
     if mixed and ", " in text:
         out += [("NAME", m.start(1), m.end(1)) for m in _LAST_FIRST.finditer(text) if m.group(2).isupper()
                 and m.group(3).isupper() and m.group(2).lower() not in known and m.group(3).lower() not in known]
-    return out + (foreign_spans(text) if foreign else []) + facility_spans(text, words, known)
+    return out + (foreign_spans(text) if foreign else []) + facility_spans(text, words, known, lexicon()["names"])
