@@ -255,10 +255,20 @@ def test_scrub_command(tmp_path):
 
 
 def test_phi_on_the_heldout_formats_set():
-    """The set no rule or model was fitted to (tests/data/README.md), scored once when the finder was finished
-    (benchmarks/bench_safety.py: recall 0.9720, weakest category B 0.8529, clinical numbers kept 1.0000 of 4882).
-    These floors keep those figures from slipping; they are not a target that was tuned to."""
+    """The first held-out set (tests/data/README.md), scored once when the finder was finished (recall 0.9720, weakest
+    category B 0.8529); its misses were then read and fixed, so it is a development set now (recall 0.9950, weakest
+    category B 0.9706). These floors keep the fixes from slipping."""
     s = score_phi([r["text"] for r in read_lines("phi_notes_heldout_formats.jsonl")], find_phi)
     assert s["notes"] == 450 and s["spans"] == 4359
-    assert s["recall"] >= 0.97 and min(s["recall_by_category"].values()) >= 0.85, s["recall_by_category"]
+    assert s["recall"] >= 0.99 and min(s["recall_by_category"].values()) >= 0.96, s["recall_by_category"]
+    assert s["clinical_values_kept"] >= 0.995, s["touched"][:20]
+
+
+def test_phi_on_the_second_heldout_set():
+    """The second held-out set, frozen before the finder's second round and scored once after it (benchmarks/
+    bench_safety.py: recall 0.8916, weakest category C 0.6298, clinical numbers kept 1.0000 of 3040). Floors that keep
+    those figures from slipping, not a target: the set is far from the 0.99 per category that issue 28 asks for."""
+    s = score_phi([r["text"] for r in read_lines("phi_notes_heldout_formats_2.jsonl")], find_phi)
+    assert s["notes"] == 400 and s["spans"] == 3200
+    assert s["recall"] >= 0.89 and min(s["recall_by_category"].values()) >= 0.62, s["recall_by_category"]
     assert s["clinical_values_kept"] >= 0.995, s["touched"][:20]
