@@ -1,7 +1,7 @@
 """Benchmark items per second: meddialogue's log-likelihood scorer against lm-evaluation-harness, same model, same items.
 
 Run: .venv/bin/python benchmarks/bench_benchmark.py [--model smollm2-135m] [--knowledge 100] [--batch-size 8]
-     [--repeats 3]
+     [--repeats 3] [--dtype float32|bfloat16]
 Target (issue 29): meddialogue >= 2x lm-eval's items/s at the same batch size, median of --repeats in one run, with
 identical choices. lm-eval at its default batch size (1) is printed too (issue 10's comparison).
 
@@ -49,6 +49,8 @@ def main():
     ap.add_argument("--knowledge", type=int, default=100, help="synthetic knowledge questions added to the MedQA items")
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],
+                    help="the weights' precision; both tools score the same model object")
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp())
     medqa = folder / "medqa_items.jsonl"
@@ -56,7 +58,7 @@ def main():
     medqa.write_text("".join(json.dumps(r) + "\n" for r in rows))
     files = {"medqa_4options": medqa, "pubmedqa": fixture("pubmedqa_labeled", "test")}
     aliases = {name: lm_eval_task(name, path, folder) for name, path in files.items()}
-    model, tok, _ = load_model(args.model)
+    model, tok, _ = load_model(args.model, dtype=args.dtype)
     n = sum(len(task_rows(TASKS[t], files)) for t in files)
 
     def ours():
@@ -76,7 +78,7 @@ def main():
             for bs, got in theirs.items()}
     med = {k: statistics.median(v) for k, v in times.items()}
     print(f"model {args.model}; {n} items ({', '.join(f'{t} {len(mine[t])}' for t in files)}); {args.repeats} repeats; "
-          f"python {platform.python_version()}, {platform.machine()}")
+          f"{args.dtype}; python {platform.python_version()}, {platform.machine()}")
     print(f"meddialogue (batch {args.batch_size}): {n / med['ours']:.2f} items/s (median {med['ours']:.1f} s, "
           f"min {min(times['ours']):.1f}, max {max(times['ours']):.1f})")
     for bs in (args.batch_size, 1):
