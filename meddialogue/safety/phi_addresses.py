@@ -49,8 +49,7 @@ _PLACE_TAIL = (r"(?:[ \t]*,[ \t]*(?!(?:and|with|phone|tel|mobile|cell|email)\b)(
 # %% ../../nbs/safety/17_phi_addresses.ipynb #23a81af2
 _PREFIX = re.compile(r"(?:\b(?:The[ \t]+[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2},[ \t]+)?(?:Flat|Apt|Apartment|Unit|Suite|"
                      r"House|Plot)\.?[ \t]*#?[ \t]*\w+,?[ \t]+|\bThe[ \t]+[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2},"
-                     r"[ \t]+)$")
-_HOUSE_NO = re.compile(r"\bH\.[ \t]*No\.?[ \t]*$")
+                     r"[ \t]+|\bH\.[ \t]*No\.?[ \t]*)$")
 _HOUSE_FIRST = re.compile(r"(?<![\d.,:/])\b\d{1,6}[A-Za-z]?(?:[/\-]\d{1,4}[A-Za-z]?)?,?[ \t]+(?=[A-Z]|[^\x00-\x7f])")
 _AFTER_HOUSE = re.compile(r"(?:[NSEW]\.?[ \t]+)?((?:(?![a-z])[^\W\d_][\w'’.\-]*|\d+(?:st|nd|rd|th)|[^\x00-\u024f\s]"
                           r"[^\s,]*)(?:[ \t]+(?:(?![a-z])[^\W\d_][\w'’.\-]*|[^\x00-\u024f\s][^\s,]*)){0,4})")
@@ -84,8 +83,7 @@ def street_addresses(text: str) -> list[tuple[str, int, int]]:
     out = []
     for h in _HOUSE_FIRST.finditer(text):
         if (end := _number_first(text, h)) is None: continue
-        p = _PREFIX.search(text, max(0, h.start() - 60), h.start()) or \
-            _HOUSE_NO.search(text, max(0, h.start() - 9), h.start())
+        p = _PREFIX.search(text, max(0, h.start() - 60), h.start())
         out.append(("ADDRESS", p.start() if p else h.start(), end))
     lower = text.lower()
     if _FOREIGN_WORDS & set(lower.split()):

@@ -85,7 +85,7 @@ def _ratio(n: int, d: int) -> float: return round(n / max(d, 1), 4)
 # %% ../../nbs/safety/10_phi_categories.ipynb #3653d9fb
 def score_phi(marked_notes, find) -> dict:
     """Recall per type and per Safe Harbor category, clinical values kept and precision of `find` on labelled notes."""
-    by_tag, typed, missed, touched = {}, [0, 0], [], []
+    by_tag, typed, missed, touched, found = {}, [0, 0], [], [], []
     pred_chars = pred_in_gold = values = kept = 0
     for marked in marked_notes:
         text, gold = parse_phi_labels(marked)
@@ -93,8 +93,10 @@ def score_phi(marked_notes, find) -> dict:
         covered = set().union(*(_chars(text, p.start, p.end) for p in pred))
         owner = {i: p.type for p in pred for i in range(p.start, p.end)}
         gold_chars = set().union(*(_chars(text, g.start, g.end) for g in gold))
+        found.append([])
         for g in gold:
             hit = _chars(text, g.start, g.end) <= covered
+            found[-1].append(hit)
             t = by_tag.setdefault(g.type, [0, 0]); t[0] += 1; t[1] += hit
             if not hit: missed.append((g.type, g.text, text[max(0, g.start - 40):g.end + 20])); continue
             typed[0] += 1
@@ -117,4 +119,4 @@ def score_phi(marked_notes, find) -> dict:
             "spans_by_category": {k: v[0] for k, v in sorted(cats.items())},
             "type_agreement": _ratio(typed[1], typed[0]), "precision": _ratio(pred_in_gold, pred_chars),
             "clinical_values": values, "clinical_values_kept": _ratio(kept, values), "missed": missed,
-            "touched": touched}
+            "touched": touched, "found": found}

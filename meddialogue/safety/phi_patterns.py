@@ -145,10 +145,14 @@ def _month_dates(text: str) -> list[tuple[str, int, int]]:
     return out
 
 # %% ../../nbs/safety/14_phi_patterns.ipynb #dc63db2a
+def _weekday_start(text: str, start: int) -> int:
+    """Where a date at `start` begins, the weekday written before it included (`Sun 17/04`)."""
+    w = _WEEKDAY_BEFORE.search(text[max(0, start - 12):start])
+    return start - len(w.group()) if w else start
+
 def date_spans(text: str) -> list[tuple[str, int, int]]:
     """Dates: numeric in any order and separator, with month names, month and day, month and year, `yyyymmdd`."""
-    out = [("DATE", m.start() - (len(w.group()) if (w := _WEEKDAY_BEFORE.search(text[max(0, m.start() - 12):m.start()]))
-                                 else 0), m.end())
+    out = [("DATE", _weekday_start(text, m.start()), m.end())
            for m in _NUMERIC.finditer(text) if _numeric_date(text, m.group(), m.start())]
     out += [("DATE", e + 1, r.end()) for _, _, e in list(out) if (r := _RANGE_END.match(text, e))]  # 6/3-6/4
     return out + _month_dates(text)

@@ -187,7 +187,7 @@ def _join(text: str, words, flags: list[int], known) -> None:
     for i in range(1, len(words) - 1):  # van der Meulen, de la Cruz: particles between a name and a capitalised word
         if flags[i - 1] != 2 or words[i].group() not in PARTICLES: continue
         k = i + 1 if words[i + 1].group() not in PARTICLES else i + 2
-        if k >= len(words) or flags[k] not in (0, -2, 1, 2) or not words[k].group()[0].isupper(): continue
+        if k >= len(words) or flags[k] == -1 or not words[k].group()[0].isupper(): continue
         if any(text[words[j].end():words[j + 1].start()] != " " for j in range(i - 1, k)): continue
         low = words[k].group().lower()
         if low in CUE_STOP or low in FACILITY_HEADS or low in GENERIC: continue

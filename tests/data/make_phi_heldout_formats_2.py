@@ -12,16 +12,14 @@ The note frames and the clinical sentences are new too. Run it only to check the
 Markup: `[[TYPE:text]]` with the types of meddialogue.safety.phi_categories. Every digit outside a labelled span is
 a clinical value that must stay.
 """
-import hashlib
 import json
-import os
 import random
-import re
-import sys
 from datetime import date
 from pathlib import Path
 
 from faker import Faker
+
+from make_phi_heldout_formats import write_or_check  # this folder is on sys.path when run as a script
 
 SEED = 424242  # used for this set only
 NOTES = 400
@@ -255,20 +253,4 @@ def build() -> str:
 
 
 if __name__ == "__main__":
-    if os.environ.get("PYTHONHASHSEED") != "0":  # some Faker locales draw from sets: fix their order
-        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONHASHSEED": "0"})
-    text = build()
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    if "--check" in sys.argv:
-        # Faker's pl_PL and sr_BA SSNs encode a birth date drawn up to the current time, so their digits change with
-        # the day the script runs; everything else must be the same byte for byte.
-        clock = re.compile(r"\[\[SSN:[^\]]*\]\]")
-        masked = lambda line: clock.sub(lambda m: re.sub(r"\d", "0", m.group()), line)
-        old, new = OUT.read_text(encoding="utf-8").splitlines(), text.splitlines()
-        differ = [i for i, (a, b) in enumerate(zip(old, new)) if a != b]
-        same = len(old) == len(new) and all(masked(old[i]) == masked(new[i]) for i in differ)
-        print(("same as committed" if not differ else f"same as committed but the SSN digits of {len(differ)} notes "
-               "(Faker's clock)") if same else "DIFFERENT from committed", digest)
-        sys.exit(0 if same else 1)
-    OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT.name}: {NOTES} notes, sha256 {digest}")
+    write_or_check(build, OUT, NOTES)
