@@ -118,7 +118,7 @@ def _free_text(part: str | None, gold: str, min_f1: float) -> ContentScore:
 
 # %% ../../nbs/evaluation/12_content.ipynb #dd4d5256
 def score_content(answer: str, fields, gold: dict, vocab: dict, fmt: str = "text", labels: dict | None = None,
-                  known_fields=(), min_f1: float = 0.5) -> dict[str, ContentScore]:
+                  known_fields=(), min_f1: float = 0.9) -> dict[str, ContentScore]:
     """`{field: ContentScore}` for every asked field of one answer."""
     fields = list(fields)
     parts = labelled_parts(answer, fields, known_fields, labels)

@@ -15,7 +15,7 @@ from .review import load_review_key, load_review_set
 
 # %% auto #0
 __all__ = ['read_content_labels', 'review_truth', 'score_review_set', 'label_agreement', 'right_by_arm', 'judge_messages',
-           'parse_verdict', 'judge_verdicts', 'judge_review_set']
+           'parse_verdict', 'judge_verdicts', 'judge_review_set', 'threshold_agreement', 'cross_validated_threshold']
 
 # %% ../../nbs/evaluation/13_content_labels.ipynb #e61f0ab3
 def read_content_labels(path) -> dict[tuple[str, str], bool]:
@@ -41,14 +41,15 @@ def review_truth(folder, evaluations: dict) -> dict:
     return {item: prompts[(k["arm"], k["prompt"])] for item, k in key["items"].items()}
 
 # %% ../../nbs/evaluation/13_content_labels.ipynb #ecfdedb6
-def score_review_set(folder, truth: dict) -> dict[tuple[str, str], bool]:
+def score_review_set(folder, truth: dict, min_f1: float | None = None) -> dict[tuple[str, str], bool]:
     """`{(item, field): right?}`: the content scorer's verdict on every answer of a review set, from `truth` (each
-    item's format and gold values, and the task's `vocab`, `labels` and `known_fields`)."""
-    out = {}
+    item's format and gold values, and the task's `vocab`, `labels` and `known_fields`); `min_f1` as
+    `score_content`'s (its default when None)."""
+    out, free = {}, {} if min_f1 is None else {"min_f1": min_f1}
     for it in load_review_set(folder)["items"]:
         t = truth["items"][it["item"]]
         scores = score_content(it["answer"], list(t["gold"]), t["gold"], truth["vocab"], t["format"],
-                               truth.get("labels"), truth.get("known_fields", ()))
+                               truth.get("labels"), truth.get("known_fields", ()), **free)
         out.update({(it["item"], f): s.right for f, s in scores.items()})
     return out
 
@@ -114,3 +115,30 @@ def judge_review_set(folder, truth: dict, url: str, model: str | None = None, ma
     client = endpoint_client(url, timeout=120, retries=2)
     model = endpoint_model(client, model)
     return judge_verdicts(folder, truth, lambda messages: complete(client, model, messages, max_tokens), progress)
+
+# %% ../../nbs/evaluation/13_content_labels.ipynb #8ef0a3d1
+def threshold_agreement(labels: dict, folder, truth: dict, thresholds) -> list[dict]:
+    """For each free-text threshold (`min_f1`): the scorer's kappa and agreement with blind labels, and how many
+    answers each calls right."""
+    out = []
+    for t in thresholds:
+        a = label_agreement(labels, score_review_set(folder, truth, t))
+        out.append({"min_f1": t, **{k: a[k] for k in ("kappa", "agreement", "right_by_labels", "right_by_scorer")}})
+    return out
+
+# %% ../../nbs/evaluation/13_content_labels.ipynb #0574fb73
+def cross_validated_threshold(labels: dict, folder, truth: dict, thresholds, folds: int = 5, seed: int = 0) -> dict:
+    """Each fold's threshold chosen on the other folds' labels (highest kappa, then the lowest threshold), and the
+    kappa of the verdicts it gives the fold's own labels, pooled over folds."""
+    import random
+    by_t = {t: score_review_set(folder, truth, t) for t in thresholds}
+    keys = sorted(labels)
+    random.Random(seed).shuffle(keys)
+    held, chosen = {}, []
+    for k in range(folds):
+        test = keys[k::folds]
+        train = {key: labels[key] for key in keys if key not in set(test)}
+        best = max(sorted(thresholds), key=lambda t: (label_agreement(train, by_t[t])["kappa"], -t))
+        chosen.append(best)
+        held.update({key: by_t[best][key] for key in test})
+    return {"chosen": chosen, **{k: v for k, v in label_agreement(labels, held).items() if not k.endswith("_only")}}
