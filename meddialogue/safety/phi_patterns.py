@@ -163,8 +163,8 @@ _TEENS = r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eigh
 _OLD = (r"(?:9\d|1[01]\d|ninety(?:[\s\-]+" + _UNITS + r")?|(?:one|a)[\s\-]+hundred(?:(?:[\s\-]+and)?[\s\-]+(?:"
         + _UNITS + "|" + _TEENS + r"))?)")
 _OLD_CANDIDATE = re.compile(r"(?<![\w.,/])" + _OLD + r"(?![\d]|[.,/:]\d)", re.IGNORECASE)
-_AGE_AFTER = re.compile(r"[\s\-]*(?:y/?o\b|yo[mf]?\b|y\.o\.?|yrs?\b|years?\b|-?year|-?yr\b|yr[\s\-]old|y\b)",
-                        re.IGNORECASE)
+_AGE_AFTER = re.compile(r"[\s\-]*(?:(?:y/?o\b|yo[mf]?\b|y\.o\.?|yrs?\b|years?\b|-?year|-?yr\b|y\b)"
+                        r"(?:[\s\-]+old\b)?|old\b)", re.IGNORECASE)
 _SEX_AFTER = re.compile(r"\s?(?:[MF]\b|male\b|female\b|man\b|woman\b|lady\b|gentleman\b)", re.IGNORECASE)
 _STRONG_BEFORE = re.compile(r"(?i)\b(?:aged?|age:|ages|died at|death at|passed away at|deceased at|at age|"
                             r"turn(?:ed|ing|s)?)\s*$")
@@ -174,6 +174,7 @@ _AGE_BEFORE = re.compile(r"(?:\b(?:aged?|age:|ages|died at|death at|passed away 
 _NOT_AGE_BEFORE = re.compile(r"\b(?:hr|pulse|sats?|spo2|o2|bp|rate|weight|wt|glucose|sbp|dbp|map|rr|temp|t|na|cl|k|"
                              r"score|percentile|%ile|centile|mmse|moca|to|fever|febrile|tmax|max|temperature|was|from|"
                              r"of)\b\W*(?:is|was|of|=|:)?\s*$", re.IGNORECASE)
+_ARTICLE_BEFORE = re.compile(r"\ba\s*$", re.IGNORECASE)      # `A 96 lady`: with a sex after it only
 _LIST_AFTER = re.compile(r",?\s*(?:and|with|who)\b|[,;.)]|\s*$")
 
 # %% ../../nbs/safety/14_phi_patterns.ipynb #d1afd6f1
@@ -183,8 +184,10 @@ def age_spans(text: str) -> list[tuple[str, int, int]]:
     for m in _OLD_CANDIDATE.finditer(text):
         before = text[max(0, m.start() - 24, text.rfind("\n", 0, m.start()) + 1):m.start()]  # this line only
         if _NOT_AGE_BEFORE.search(before): continue
-        listed = _AGE_BEFORE.search(before) and (_SEX_AFTER.match(text, m.end()) or _LIST_AFTER.match(text, m.end()))
-        if _AGE_AFTER.match(text, m.end()) or listed or \
-                (_STRONG_BEFORE.search(before) and not UNIT_AFTER.match(text, m.end())):
-            out.append(("AGE", m.start(), m.end()))
+        sex = _SEX_AFTER.match(text, m.end())
+        listed = (_AGE_BEFORE.search(before) and (sex or _LIST_AFTER.match(text, m.end()))) or \
+            (sex and _ARTICLE_BEFORE.search(before))
+        unit = _AGE_AFTER.match(text, m.end())
+        if unit or listed or (_STRONG_BEFORE.search(before) and not UNIT_AFTER.match(text, m.end())):
+            out.append(("AGE", m.start(), unit.end() if unit else m.end()))   # the year word with the number
     return out
