@@ -241,8 +241,11 @@ def note(i: int, rng: random.Random) -> dict:
     patient = rng.choice(["Subject: {}", "Patient name - {}", "For: {}", "In the matter of {}"])
     source = "spec" if rng.random() < 0.5 else "faker"
     patient = patient.format(n.v("NAME", spec_value(n, "NAME") if source == "spec" else fake.name(), source))
-    body = [identifier(n, k) for k in rng.sample(KINDS, 7)] + [clinical(n) for _ in range(rng.randint(3, 5))]
-    rng.shuffle(body)
+    body = [(identifier(n, k), [n.sources.pop()]) for k in rng.sample(KINDS, 7)]
+    body += [(clinical(n), []) for _ in range(rng.randint(3, 5))]
+    rng.shuffle(body)                      # the sentences with the sources of their identifiers, so both stay in order
+    n.sources += [s for _, sources in body for s in sources]
+    body = [sentence for sentence, _ in body]
     text = "\n".join([head, patient, *body, rng.choice(["End of entry.", "Plan agreed with the patient.", "No further action."])])
     return {"id": f"heldout-formats-2-{i:03d}", "locale": loc, "sources": n.sources, "text": text}
 
