@@ -16,7 +16,8 @@ from .phi_lexicon import lexicon
 from .phi_words import word_spans, words_of
 
 # %% auto #0
-__all__ = ['TEXT_TAGS', 'TAGGER_PATH', 'token_features', 'PhiTagger', 'tagger_examples', 'train_phi_tagger', 'default_tagger']
+__all__ = ['TEXT_TAGS', 'TAGGER_PATH', 'token_features', 'PhiTagger', 'tagger_examples', 'fit_logistic', 'train_phi_tagger',
+           'default_tagger']
 
 # %% ../../nbs/safety/16_phi_tagger.ipynb #b51d6a76
 def _shape(w: str) -> str:
@@ -87,18 +88,23 @@ def tagger_examples(marked_notes) -> tuple[list[list[str]], list[int]]:
     return X, y
 
 # %% ../../nbs/safety/16_phi_tagger.ipynb #1140620b
-def train_phi_tagger(marked_notes, C: float = 1.0, threshold: float = 0.4, min_count: int = 2) -> PhiTagger:
-    """Fit the tagger on labelled notes (scikit-learn's logistic regression); keep features seen `min_count` times."""
+def fit_logistic(X: list[list[str]], y: list[int], C: float = 1.0, min_count: int = 2) -> tuple[dict, float]:
+    """`(weights, bias)` of scikit-learn's logistic regression on binary features seen `min_count` times."""
     from collections import Counter
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
-    X, y = tagger_examples(marked_notes)
     counts = Counter(f for feats in X for f in feats)
     vec = DictVectorizer()
     M = vec.fit_transform([{f: 1 for f in feats if counts[f] >= min_count} for feats in X])
     model = LogisticRegression(C=C, max_iter=2000).fit(M, y)
     weights = {f: round(float(w), 4) for f, w in zip(vec.get_feature_names_out(), model.coef_[0]) if abs(w) >= 1e-3}
-    return PhiTagger(weights, round(float(model.intercept_[0]), 4), threshold)
+    return weights, round(float(model.intercept_[0]), 4)
+
+# %% ../../nbs/safety/16_phi_tagger.ipynb #77d6374e
+def train_phi_tagger(marked_notes, C: float = 1.0, threshold: float = 0.4, min_count: int = 2) -> PhiTagger:
+    """Fit the tagger on labelled notes; keep features seen `min_count` times."""
+    X, y = tagger_examples(marked_notes)
+    return PhiTagger(*fit_logistic(X, y, C, min_count), threshold)
 
 # %% ../../nbs/safety/16_phi_tagger.ipynb #2e8e52f1
 TAGGER_PATH = Path(str(importlib.resources.files("meddialogue") / "data" / "phi_tagger.json"))
