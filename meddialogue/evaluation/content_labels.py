@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import csv
+import random
 from pathlib import Path
 
 from ..core.config import MedDialogueError
@@ -130,14 +131,13 @@ def threshold_agreement(labels: dict, folder, truth: dict, thresholds) -> list[d
 def cross_validated_threshold(labels: dict, folder, truth: dict, thresholds, folds: int = 5, seed: int = 0) -> dict:
     """Each fold's threshold chosen on the other folds' labels (highest kappa, then the lowest threshold), and the
     kappa of the verdicts it gives the fold's own labels, pooled over folds."""
-    import random
     by_t = {t: score_review_set(folder, truth, t) for t in thresholds}
     keys = sorted(labels)
     random.Random(seed).shuffle(keys)
     held, chosen = {}, []
     for k in range(folds):
         test = keys[k::folds]
-        train = {key: labels[key] for key in keys if key not in set(test)}
+        train = {key: labels[key] for key in set(keys) - set(test)}
         best = max(sorted(thresholds), key=lambda t: (label_agreement(train, by_t[t])["kappa"], -t))
         chosen.append(best)
         held.update({key: by_t[best][key] for key in test})
