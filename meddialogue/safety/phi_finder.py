@@ -40,8 +40,9 @@ def _mask(text: str, spans) -> str:
     return "".join(chars)
 
 # %% ../../nbs/safety/18_phi_finder.ipynb #6393f2c7
-def find_phi(text: str, tagger=True) -> list[PhiSpan]:
-    """Every identifier in `text`, non-overlapping, in order (`tagger=False`: the rules alone)."""
+def find_phi(text: str, tagger=True, code_tagger=None) -> list[PhiSpan]:
+    """Every identifier in `text`, non-overlapping, in order (`tagger=False`: the rules alone; `code_tagger`: another
+    `CodeTagger` than the shipped one)."""
     if not isinstance(text, str): raise DataError(f"scrub_phi needs text, got {type(text).__name__}")
     spans = contact_spans(text)
     plain = _mask(text, spans)
@@ -49,7 +50,7 @@ def find_phi(text: str, tagger=True) -> list[PhiSpan]:
     masked = _mask(plain, dates)
     spans += dates + age_spans(masked) + run_spans(masked) + code_spans(masked) + cued_spans(masked)
     spans = _merge(spans + word_spans(plain, decide=default_tagger() if tagger else None))
-    if tagger: spans = _merge(spans + default_code_tagger().spans(text, _mask(text, spans)))
+    if tagger: spans = _merge(spans + (code_tagger or default_code_tagger()).spans(text, _mask(text, spans)))
     spans = _merge(spans + address_spans(text, spans))
     spans = _merge(spans + zip_spans(text, spans))
     return [PhiSpan(k, s, e, text[s:e]) for k, s, e in spans]

@@ -199,10 +199,10 @@ FRAMES = {
 }
 
 
-def identifier(n: Note, kind: str) -> str:
+def identifier(n: Note, kind: str, design: dict) -> str:
     source = "spec" if n.rng.random() < 0.5 else "faker"
-    value = spec_value(n, kind) if source == "spec" else faker_value(n, kind)
-    return n.rng.choice(FRAMES[kind]).format(n.v(kind, value, source))
+    value = design["spec"](n, kind) if source == "spec" else faker_value(n, kind)
+    return n.rng.choice(design["frames"][kind]).format(n.v(kind, value, source))
 
 
 def clinical(n: Note) -> str:
@@ -229,30 +229,33 @@ def clinical(n: Note) -> str:
 HEADERS = ["Clinic letter", "Ward round entry", "ED attendance", "Community nursing record", "Advance care plan",
            "Multidisciplinary meeting", "Out-of-hours call", "Pre-operative assessment", "Safeguarding note",
            "Palliative care review"]
-KINDS = list(FRAMES)
+# What a set of this kind is made of; the third held-out set passes its own to note() and build().
+DESIGN = {"id": "heldout-formats-2", "spec": spec_value, "frames": FRAMES, "clinical": clinical, "headers": HEADERS,
+          "patients": ["Subject: {}", "Patient name - {}", "For: {}", "In the matter of {}"],
+          "endings": ["End of entry.", "Plan agreed with the patient.", "No further action."]}
 
 
-def note(i: int, rng: random.Random) -> dict:
+def note(i: int, rng: random.Random, design: dict) -> dict:
     loc = rng.choice(LOCALES)
     fake = Faker(loc)
     fake.seed_instance(rng.randint(0, 2**31))
     n = Note(rng, fake)
-    head = rng.choice(HEADERS)
-    patient = rng.choice(["Subject: {}", "Patient name - {}", "For: {}", "In the matter of {}"])
+    head = rng.choice(design["headers"])
+    patient = rng.choice(design["patients"])
     source = "spec" if rng.random() < 0.5 else "faker"
-    patient = patient.format(n.v("NAME", spec_value(n, "NAME") if source == "spec" else fake.name(), source))
-    body = [(identifier(n, k), [n.sources.pop()]) for k in rng.sample(KINDS, 7)]
-    body += [(clinical(n), []) for _ in range(rng.randint(3, 5))]
+    patient = patient.format(n.v("NAME", design["spec"](n, "NAME") if source == "spec" else fake.name(), source))
+    body = [(identifier(n, k, design), [n.sources.pop()]) for k in rng.sample(list(design["frames"]), 7)]
+    body += [(design["clinical"](n), []) for _ in range(rng.randint(3, 5))]
     rng.shuffle(body)                      # the sentences with the sources of their identifiers, so both stay in order
     n.sources += [s for _, sources in body for s in sources]
     body = [sentence for sentence, _ in body]
-    text = "\n".join([head, patient, *body, rng.choice(["End of entry.", "Plan agreed with the patient.", "No further action."])])
-    return {"id": f"heldout-formats-2-{i:03d}", "locale": loc, "sources": n.sources, "text": text}
+    text = "\n".join([head, patient, *body, rng.choice(design["endings"])])
+    return {"id": f"{design['id']}-{i:03d}", "locale": loc, "sources": n.sources, "text": text}
 
 
-def build() -> str:
-    rng = random.Random(SEED)
-    return "".join(json.dumps(note(i, rng), ensure_ascii=False) + "\n" for i in range(NOTES))
+def build(seed: int = SEED, design: dict = DESIGN) -> str:
+    rng = random.Random(seed)
+    return "".join(json.dumps(note(i, rng, design), ensure_ascii=False) + "\n" for i in range(NOTES))
 
 
 if __name__ == "__main__":
