@@ -9,6 +9,7 @@ from ..core.config import DataError
 from .phi_addresses import address_spans, zip_spans
 from .phi_categories import PHI_TAGS, PhiSpan
 from .phi_codes import code_spans, cued_spans, run_spans
+from .phi_extents import extend_spans
 from .phi_code_tagger import default_code_tagger
 from .phi_patterns import age_spans, contact_spans, date_spans
 from .phi_tagger import default_tagger
@@ -52,5 +53,5 @@ def find_phi(text: str, tagger=True, code_tagger=None) -> list[PhiSpan]:
     spans = _merge(spans + word_spans(plain, decide=default_tagger() if tagger else None))
     if tagger: spans = _merge(spans + (code_tagger or default_code_tagger()).spans(text, _mask(text, spans)))
     spans = _merge(spans + address_spans(text, spans))
-    spans = _merge(spans + zip_spans(text, spans))
+    spans = _merge(extend_spans(text, _merge(spans + zip_spans(text, spans))))
     return [PhiSpan(k, s, e, text[s:e]) for k, s, e in spans]

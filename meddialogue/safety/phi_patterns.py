@@ -163,7 +163,7 @@ _TEENS = r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eigh
 _OLD = (r"(?:9\d|1[01]\d|ninety(?:[\s\-]+" + _UNITS + r")?|(?:one|a)[\s\-]+hundred(?:(?:[\s\-]+and)?[\s\-]+(?:"
         + _UNITS + "|" + _TEENS + r"))?)")
 _OLD_CANDIDATE = re.compile(r"(?<![\w.,/])" + _OLD + r"(?![\d]|[.,/:]\d)", re.IGNORECASE)
-_AGE_AFTER = re.compile(r"[\s\-]*(?:(?:y/?o\b|yo[mf]?\b|y\.o\.?|yrs?\b|years?\b|-?year|-?yr\b|y\b)"
+_AGE_AFTER = re.compile(r"[\s\-]*(?:(?:y/?o\b|yo[mf]?\b|y\.o\.?|yrs?\b|years?\b|-?year|-?yr\b|y\b|jahren?\b|años\b)"
                         r"(?:[\s\-]+old\b)?|old\b)", re.IGNORECASE)
 _SEX_AFTER = re.compile(r"\s?(?:[MF]\b|male\b|female\b|man\b|woman\b|lady\b|gentleman\b)", re.IGNORECASE)
 _STRONG_BEFORE = re.compile(r"(?i)\b(?:aged?|age:|ages|died at|death at|passed away at|deceased at|at age|"
@@ -175,6 +175,7 @@ _NOT_AGE_BEFORE = re.compile(r"\b(?:hr|pulse|sats?|spo2|o2|bp|rate|weight|wt|glu
                              r"score|percentile|%ile|centile|mmse|moca|to|fever|febrile|tmax|max|temperature|was|from|"
                              r"of)\b\W*(?:is|was|of|=|:)?\s*$", re.IGNORECASE)
 _ARTICLE_BEFORE = re.compile(r"\ba\s*$", re.IGNORECASE)      # `A 96 lady`: with a sex after it only
+_IN_WORDS = re.compile(r"[ \t]+in[ \t]+[a-z]")    # `turned 91 in spring`: `in` there is no unit (inches)
 _LIST_AFTER = re.compile(r",?\s*(?:and|with|who)\b|[,;.)]|\s*$")
 
 # %% ../../nbs/safety/14_phi_patterns.ipynb #d1afd6f1
@@ -188,6 +189,8 @@ def age_spans(text: str) -> list[tuple[str, int, int]]:
         listed = (_AGE_BEFORE.search(before) and (sex or _LIST_AFTER.match(text, m.end()))) or \
             (sex and _ARTICLE_BEFORE.search(before))
         unit = _AGE_AFTER.match(text, m.end())
-        if unit or listed or (_STRONG_BEFORE.search(before) and not UNIT_AFTER.match(text, m.end())):
+        strong = _STRONG_BEFORE.search(before) and (_IN_WORDS.match(text, m.end())
+                                                    or not UNIT_AFTER.match(text, m.end()))
+        if unit or listed or strong:
             out.append(("AGE", m.start(), unit.end() if unit else m.end()))   # the year word with the number
     return out
