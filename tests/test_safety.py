@@ -264,32 +264,23 @@ def test_phi_on_the_heldout_formats_set():
     assert s["clinical_values_kept"] >= 0.995, s["touched"][:20]
 
 
-def test_phi_on_the_second_heldout_set():
-    """The second held-out set, frozen before the finder's second round and scored once after it (recall 0.8916,
-    weakest category C 0.6298, clinical numbers kept 1.0000 of 3040); its misses read since, age spans that take their
-    year word, the code tagger trained on it among the other sets, and the span extents (benchmarks/bench_safety.py:
-    0.9519, weakest category B 0.7772). Floors that keep those figures from slipping, not a target."""
-    s = score_phi([r["text"] for r in read_lines("phi_notes_heldout_formats_2.jsonl")], find_phi)
+# The later held-out sets (tests/data/README.md), each frozen before a round of finder changes and scored once after
+# it; (file, recall floor, weakest-category floor). Floors that keep today's figures from slipping, not a target: the
+# sets are far from the 0.99 per category that issue 28 asks for.
+# - second: scored once at 0.8916 (weakest C 0.6298, clinical numbers 1.0000 of 3040); its misses read since, age
+#   spans that take their year word, the code tagger trained on it among the other sets, the span extents (0.9519,
+#   weakest B 0.7772).
+# - third: scored once at 0.8562 (0.8363 without the code tagger; weakest C 0.6852; clinical 1.0000 of 2770); its
+#   misses read since and the span extents drawn from them (0.9363, weakest C 0.8148).
+# - fourth: frozen before the span extents, scored once after them at 0.8625 (0.8506 before them; weakest P 0.6615;
+#   clinical 1.0000 of 2399).
+LATER_HELDOUT = [("phi_notes_heldout_formats_2.jsonl", 0.95, 0.77), ("phi_notes_heldout_formats_3.jsonl", 0.93, 0.81),
+                 ("phi_notes_heldout_formats_4.jsonl", 0.86, 0.66)]
+
+
+@pytest.mark.parametrize("file,recall,weakest", LATER_HELDOUT)
+def test_phi_on_the_later_heldout_sets(file, recall, weakest):
+    s = score_phi([r["text"] for r in read_lines(file)], find_phi)
     assert s["notes"] == 400 and s["spans"] == 3200
-    assert s["recall"] >= 0.95 and min(s["recall_by_category"].values()) >= 0.77, s["recall_by_category"]
-    assert s["clinical_values_kept"] >= 0.995, s["touched"][:20]
-
-
-def test_phi_on_the_third_heldout_set():
-    """The third held-out set, frozen before the code tagger and scored once after it (benchmarks/bench_safety.py:
-    recall 0.8562, 0.8363 without the code tagger; weakest category C 0.6852; clinical numbers kept 1.0000 of 2770);
-    its misses read since and the span extents drawn from them (0.9363, weakest C 0.8148). Floors, not a target."""
-    s = score_phi([r["text"] for r in read_lines("phi_notes_heldout_formats_3.jsonl")], find_phi)
-    assert s["notes"] == 400 and s["spans"] == 3200
-    assert s["recall"] >= 0.93 and min(s["recall_by_category"].values()) >= 0.81, s["recall_by_category"]
-    assert s["clinical_values_kept"] >= 0.995, s["touched"][:20]
-
-
-def test_phi_on_the_fourth_heldout_set():
-    """The fourth held-out set, frozen before the span extents and scored once after them (benchmarks/bench_safety.py:
-    recall 0.8625, 0.8506 before them; weakest category P 0.6615; clinical numbers kept 1.0000 of 2399). Floors that
-    keep those figures from slipping, not a target: far from the 0.99 per category that issue 28 asks for."""
-    s = score_phi([r["text"] for r in read_lines("phi_notes_heldout_formats_4.jsonl")], find_phi)
-    assert s["notes"] == 400 and s["spans"] == 3200
-    assert s["recall"] >= 0.86 and min(s["recall_by_category"].values()) >= 0.66, s["recall_by_category"]
+    assert s["recall"] >= recall and min(s["recall_by_category"].values()) >= weakest, s["recall_by_category"]
     assert s["clinical_values_kept"] >= 0.995, s["touched"][:20]

@@ -26,9 +26,9 @@ def join_names(text: str, spans: list[tuple[str, int, int]]) -> list[tuple[str, 
     out = []
     for kind, s, e in spans:
         if out and kind == out[-1][0] == "NAME":
-            gap, closing = text[out[-1][2]:s], text[e:e + 1]
-            if gap == "/" or (gap in (" (", "(") and closing == ")"):
-                out[-1] = ("NAME", out[-1][1], e + (closing == ")" and gap != "/")); continue
+            gap = text[out[-1][2]:s]
+            if gap == "/": out[-1] = ("NAME", out[-1][1], e); continue
+            if gap in (" (", "(") and text[e:e + 1] == ")": out[-1] = ("NAME", out[-1][1], e + 1); continue
         out.append((kind, s, e))
     return out
 
