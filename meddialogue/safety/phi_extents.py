@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import re
 
+from .phi_words import RELATIONS, TITLES
+
 # %% auto #0
 __all__ = ['extend_name', 'join_names', 'extend_marked', 'settled_kind', 'extend_spans']
 
 # %% ../../nbs/safety/20_phi_extents.ipynb #e1454c40
-_TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sr|Sra|Srta|Ir|Prof|pan|pani)\.?[ \t]+$")
+_TITLES = sorted({t.capitalize() for t in TITLES - RELATIONS} | {"Ir", "pan", "pani"}, key=len, reverse=True)
+_TITLE_BEFORE = re.compile(r"\b(?:" + "|".join(map(re.escape, _TITLES)) + r")\.?[ \t]+$")
 _NAME_AFTER = re.compile(r"[ \t]+(?:(?:II|III|IV)\b|[A-Z]\.(?!\w))")
 
 def extend_name(text: str, start: int, end: int) -> tuple[int, int]:
     """The name at `text[start:end]` with its title before it and its suffix or initial after it."""
-    if t := _TITLE_BEFORE.search(text, max(0, start - 8), start): start = t.start()
+    if t := _TITLE_BEFORE.search(text, max(0, start - 16), start): start = t.start()
     if s := _NAME_AFTER.match(text, end): end = s.end()
     return start, end
 
