@@ -53,7 +53,7 @@ def recall():
               f"{s['precision']:.3f}  clinical numbers kept {s['clinical_values_kept']:.4f} of {s['clinical_values']}"
               f"  weakest {weakest[0]} {weakest[1]:.3f}  ({role})")
     s = scores[NEWEST]
-    print("  fifth held-out set, per Safe Harbor category (identifiers, recall):")
+    print(f"  {NEWEST}, per Safe Harbor category (identifiers, recall):")
     for cat, r in s["recall_by_category"].items():
         print(f"    {cat} {SAFE_HARBOR[cat][0][:60]:60} {s['spans_by_category'][cat]:4}  {r:.4f}")
     print("  per type: " + ", ".join(f"{k} {v:.3f}" for k, v in s["recall_by_type"].items()))

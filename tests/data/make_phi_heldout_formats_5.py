@@ -30,11 +30,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import random
 import string
 import sys
-import tempfile
 from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
@@ -43,9 +41,11 @@ from faker import VERSION as FAKER_VERSION
 from faker import Faker
 
 try:
+    from meddialogue.core.files import write_text_atomic
     from meddialogue.safety.phi_categories import HELDOUT_LOCALES, PHI_TAGS, SAFE_HARBOR, parse_phi_labels
 except ModuleNotFoundError:  # run from tests/data without the package installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from meddialogue.core.files import write_text_atomic
     from meddialogue.safety.phi_categories import HELDOUT_LOCALES, PHI_TAGS, SAFE_HARBOR, parse_phi_labels
 
 SEED = 616161
@@ -57,7 +57,6 @@ UP, LOW, DIG = string.ascii_uppercase, string.ascii_lowercase, string.digits
 HEX = "0123456789abcdef"
 
 
-# ----------------------------------------------------------------------------------------------- small helpers
 def num(r: random.Random, n: int) -> str:
     return "".join(r.choice(DIG) for _ in range(n))
 
@@ -100,7 +99,6 @@ def with_luhn(r: random.Random, prefix: str, length: int) -> str:
     return body + luhn_digit(body)
 
 
-# ------------------------------------------------------------------------------------------- identifier specs
 def nhs_number(r: random.Random) -> str:
     while True:
         d = num1(r, 9)
@@ -210,7 +208,6 @@ def gs1_udi(r: random.Random) -> str:
     return f"(01){num(r, 14)}(17){d:%y%m%d}(10){mixed(r, 6)}(21){num(r, 8)}"
 
 
-# ---------------------------------------------------------------------------------------------- words and names
 GIVEN = ("Margaret", "Harold", "Chiamaka", "Oluwaseun", "Lakshmi", "Arjun", "Guadalupe", "Rodrigo", "Noura",
          "Khalid", "Søren", "Ingrid", "Ayşe", "Emre", "Zsófia", "Bence", "Haruto", "Efua", "Kwame", "Siobhán",
          "Cathal", "Tahmina", "Imran", "Femke", "Joost", "Oksana", "Bohdan", "Valentina", "Agustín", "Winifred")
@@ -856,7 +853,6 @@ SPEC_LAYOUTS = {
 }
 
 
-# -------------------------------------------------------------------------------------------------- Faker draws
 def faker_day(fake: Faker) -> date:
     """A day from fixed bounds (never relative to today, so the output does not drift)."""
     return fake.date_between_dates(date(1925, 1, 1), date(2024, 12, 31))
@@ -943,7 +939,6 @@ def has_local_ssn(locale: str) -> bool:
     return importlib.util.find_spec(f"faker.providers.ssn.{locale}") is not None
 
 
-# --------------------------------------------------------------------------------------------------- sentences
 FRAMES = {
     "NAME": ("{} was reviewed on the ward round.", "Seen with her son, {}, who gave the history.", "Next of kin: {}.",
              "Referred by Dr {} for further assessment.", "{} reports less breathlessness today.",
@@ -1085,7 +1080,6 @@ CLINICAL = (
 )
 
 
-# ------------------------------------------------------------------------------------------------ the generator
 class Decks:
     """Cycles through each tag's layouts in shuffled order, so every layout is used about equally often."""
 
@@ -1219,7 +1213,6 @@ def build_notes() -> tuple[list[dict], Decks]:
     return notes, decks
 
 
-# ------------------------------------------------------------------------------------------------------ checks
 def require(ok: bool, message: str) -> None:
     """Like assert, but kept under python -O."""
     if not ok:
@@ -1264,18 +1257,6 @@ def render_jsonl(notes: list[dict]) -> bytes:
     return "".join(json.dumps(n, ensure_ascii=False) + "\n" for n in notes).encode("utf-8")
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def report(counts: Counter, decks: Decks) -> None:
     print(f"{'tag':<12} {'total':>5} {'faker':>5} {'spec':>5} {'spec layouts':>12} {'faker layouts':>13}")
     for tag in PHI_TAGS:
@@ -1296,7 +1277,7 @@ def main(argv: list[str]) -> int:
         print(f"MISMATCH: {OUT.name} differs from what the generator makes (Faker {FAKER_VERSION}); "
               "rerun without --check")
         return 1
-    write_atomically(OUT, data)
+    write_text_atomic(OUT, data.decode("utf-8"))
     report(counts, decks)
     print(f"wrote {OUT}")
     return 0
